@@ -1,0 +1,31 @@
+from django.conf import settings
+from django.db import models
+
+from .choices import Action, ResourceType
+
+
+class AuditLog(models.Model):
+    """One change to one object: who, when, from where, and what changed. Append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_logs",
+        db_constraint=True,
+    )
+    username = models.CharField(max_length=64, db_index=True)
+    action = models.CharField(max_length=16, choices=Action.choices, db_index=True)
+    resource_type = models.CharField(max_length=16, choices=ResourceType.choices, db_index=True)
+    resource_id = models.BigIntegerField(db_index=True)
+    resource_name = models.CharField(max_length=200, null=True, blank=True, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=256, null=True, blank=True)
+    request_id = models.CharField(max_length=64, null=True, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+    snapshot = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["resource_type", "resource_id"], name="audit_resource_idx")]
+
+    def __str__(self):
+        return f"{self.username} {self.action} {self.resource_type} #{self.resource_id}"

@@ -1,0 +1,362 @@
+"""The asset hierarchy: Datacenter -> Server -> Container -> (PortMapping, Service), and
+Server -> GPU -> GPUAssignment. Environments tag servers.
+
+Models stay declarative: rules with side effects live in ``inventory.services``, read
+querysets in ``inventory.querysets``. Every invariant the API contract states is also a
+database constraint.
+"""
+import ipaddress
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
+
+from audit.context import history_user
+
+from . import querysets
+from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
+
+asset_name_validator = RegexValidator(
+    r"^[A-Za-z0-9._-]{1,64}$", "Use 1-64 characters: letters, digits, '.', '_' or '-'."
+)
+datacenter_name_validator = RegexValidator(
+    r"^[\w.-]{1,64}$", "Use 1-64 characters: letters, digits, '.', '_' or '-'."
+)
+env_code_validator = RegexValidator(r"^[A-Za-z0-9_-]{1,16}$", "Use 1-16 letters, digits, '-' or '_'.")
+color_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use a colour of the form #RRGGBB.")
+
+PORT = [MinValueValidator(1), MaxValueValidator(65535)]
+PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+
+def _history():
+    return HistoricalRecords(get_user=history_user)
+
+
+def _range(field, low, high, name):
+    """Check constraint `low <= field <= high` (NULL passes, as SQL says)."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__gte": low, f"{field}__lte": high}), name=name)
+
+
+def _percent(model, *fields):
+    return [_range(f, 0, 100, f"{model}_{f}_0_100") for f in fields]
+
+
+def format_address(ip, port):
+    """`ip:port`, IPv6 in brackets."""
+    if ip is None or port is None:
+        return None
+    return f"[{ip}]:{port}" if ":" in str(ip) else f"{ip}:{port}"
+
+
+def normalize_ip(value):
+    """IPv6 compressed lower-case; IPv4 as given. Raises ValueError when invalid."""
+    return str(ipaddress.ip_address(str(value).strip()))
+
+
+class TimestampedModel(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        abstract = True
+
+
+class Datacenter(TimestampedModel):
+    name = models.CharField(max_length=64, validators=[datacenter_name_validator])
+    location = models.CharField(max_length=128, null=True, blank=True)
+    description = models.TextField(null=True, blank=True)
+    is_active = models.BooleanField(default=True, db_index=True)
+
+    history = _history()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), name="datacenter_name_ci_unique",
+                violation_error_message="A datacenter with this name already exists.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Environment(TimestampedModel):
+    name = models.CharField(max_length=32)
+    code = models.CharField(max_length=16, validators=[env_code_validator])
+    color = models.CharField(max_length=7, default="#909399", validators=[color_validator])
+    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+
+    history = _history()
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), name="environment_name_ci_unique"),
+            models.UniqueConstraint(Lower("code"), name="environment_code_ci_unique"),
+            models.CheckConstraint(condition=Q(sort_order__gte=0), name="environment_sort_order_gte_0"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Server(TimestampedModel):
+    name = models.CharField(max_length=64, validators=[asset_name_validator], db_index=True)
+    datacenter = models.ForeignKey(Datacenter, on_delete=models.PROTECT, related_name="servers")
+    environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="servers")
+    internal_ip = models.GenericIPAddressField(db_index=True)
+    external_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    cpu_cores = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1024)])
+    memory_gb = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65536)])
+    disk_gb = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1000000)])
+    os_type = models.CharField(max_length=64, null=True, blank=True)
+    cpu_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    memory_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    disk_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    status = models.CharField(max_length=16, choices=ServerStatus.choices, default=ServerStatus.ONLINE, db_index=True)
+    responsible_person = models.CharField(max_length=64, null=True, blank=True)
+    description = models.TextField(null=True, blank=True)
+    ssh_port = models.PositiveIntegerField(default=22, validators=PORT)
+    ssh_user = models.CharField(max_length=32, default="root")
+
+    objects = querysets.ServerQuerySet.as_manager()
+    history = _history()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "datacenter", name="server_name_ci_unique_per_datacenter",
+                violation_error_message="A server with this name already exists in this datacenter.",
+            ),
+            _range("ssh_port", 1, 65535, "server_ssh_port_range"),
+            _range("cpu_cores", 1, 1024, "server_cpu_cores_range"),
+            _range("memory_gb", 1, 65536, "server_memory_gb_range"),
+            _range("disk_gb", 1, 1000000, "server_disk_gb_range"),
+            *_percent("server", "cpu_usage", "memory_usage", "disk_usage"),
+            models.CheckConstraint(condition=Q(status__in=ServerStatus.values), name="server_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def ssh_command(self):
+        return f"ssh -p {self.ssh_port} {self.ssh_user}@{self.internal_ip}"
+
+
+class Container(TimestampedModel):
+    name = models.CharField(max_length=64, validators=[asset_name_validator], db_index=True)
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="containers")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_containers")
+    assigned_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="used_containers"
+    )
+    purpose = models.CharField(max_length=200, null=True, blank=True)
+    image = models.CharField(max_length=256, null=True, blank=True)
+    container_id = models.CharField(max_length=64, null=True, blank=True)
+    cpu_limit = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.1), MaxValueValidator(1024)])
+    memory_limit_mb = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(64), MaxValueValidator(1048576)]
+    )
+    cpu_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    memory_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=ContainerStatus.choices, default=ContainerStatus.RUNNING, db_index=True
+    )
+    description = models.TextField(null=True, blank=True)
+    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+
+    objects = querysets.ContainerQuerySet.as_manager()
+    history = _history()
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "server", name="container_name_ci_unique_per_server",
+                violation_error_message="A container with this name already exists on this server.",
+            ),
+            _range("cpu_limit", 0.1, 1024, "container_cpu_limit_range"),
+            _range("memory_limit_mb", 64, 1048576, "container_memory_limit_mb_range"),
+            *_percent("container", "cpu_usage", "memory_usage"),
+            models.CheckConstraint(condition=Q(sort_order__gte=0), name="container_sort_order_gte_0"),
+            models.CheckConstraint(condition=Q(status__in=ContainerStatus.values), name="container_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class PortMapping(models.Model):
+    """Container port -> internal address -> optional external address."""
+
+    container = models.ForeignKey(Container, on_delete=models.CASCADE, related_name="port_mappings")
+    container_port = models.PositiveIntegerField(validators=PORT, db_index=True)
+    internal_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    internal_port = models.PositiveIntegerField(validators=PORT, db_index=True)
+    external_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    external_port = models.PositiveIntegerField(null=True, blank=True, validators=PORT, db_index=True)
+    protocol = models.CharField(max_length=3, choices=Protocol.choices, default=Protocol.TCP)
+    description = models.CharField(max_length=128, null=True, blank=True)
+
+    history = _history()
+
+    class Meta:
+        ordering = ["container_port", "id"]
+        constraints = [
+            _range("container_port", 1, 65535, "portmapping_container_port_range"),
+            _range("internal_port", 1, 65535, "portmapping_internal_port_range"),
+            _range("external_port", 1, 65535, "portmapping_external_port_range"),
+            models.CheckConstraint(condition=Q(protocol__in=Protocol.values), name="portmapping_protocol_valid"),
+        ]
+
+    def __str__(self):
+        return self.mapping_chain
+
+    def internal_address_for(self, server_ip):
+        return format_address(self.internal_ip or server_ip, self.internal_port)
+
+    @property
+    def internal_address(self):
+        return self.internal_address_for(self.container.server.internal_ip)
+
+    @property
+    def external_address(self):
+        return format_address(self.external_ip, self.external_port)
+
+    @property
+    def mapping_chain(self):
+        chain = f"{self.container_port} → {self.internal_address}"
+        external = self.external_address
+        return f"{chain} → {external}" if external else chain
+
+
+class Service(TimestampedModel):
+    name = models.CharField(max_length=64, validators=[asset_name_validator], db_index=True)
+    container = models.ForeignKey(Container, on_delete=models.CASCADE, related_name="services")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_services")
+    service_type = models.CharField(max_length=16, choices=ServiceType.choices, null=True, blank=True, db_index=True)
+    port = models.PositiveIntegerField(null=True, blank=True, validators=PORT, db_index=True)
+    version = models.CharField(max_length=32, null=True, blank=True)
+    status = models.CharField(max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.HEALTHY, db_index=True)
+    health_check_url = models.CharField(max_length=256, null=True, blank=True)
+    description = models.TextField(null=True, blank=True)
+    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+
+    objects = querysets.ServiceQuerySet.as_manager()
+    history = _history()
+
+    class Meta:
+        ordering = ["sort_order", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "container", name="service_name_ci_unique_per_container",
+                violation_error_message="A service with this name already exists in this container.",
+            ),
+            _range("port", 1, 65535, "service_port_range"),
+            models.CheckConstraint(condition=Q(sort_order__gte=0), name="service_sort_order_gte_0"),
+            models.CheckConstraint(condition=Q(status__in=ServiceStatus.values), name="service_status_valid"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class GPU(TimestampedModel):
+    server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="gpus")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="gpus"
+    )
+    model = models.CharField(max_length=64, db_index=True)
+    memory_gb = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1024)])
+    index = models.PositiveSmallIntegerField(default=0, validators=[MinValueValidator(0), MaxValueValidator(15)])
+    gpu_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    memory_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    status = models.CharField(max_length=16, choices=GPUStatus.choices, default=GPUStatus.FREE, db_index=True)
+    description = models.TextField(null=True, blank=True)
+    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+
+    objects = querysets.GPUQuerySet.as_manager()
+    history = _history()
+
+    class Meta:
+        verbose_name = "GPU"
+        verbose_name_plural = "GPUs"
+        ordering = ["server_id", "index", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "server", "index", name="gpu_index_unique_per_server",
+                violation_error_message="This server already has a GPU with this index.",
+            ),
+            _range("index", 0, 15, "gpu_index_range"),
+            _range("memory_gb", 1, 1024, "gpu_memory_gb_range"),
+            *_percent("gpu", "gpu_usage", "memory_usage"),
+            models.CheckConstraint(condition=Q(sort_order__gte=0), name="gpu_sort_order_gte_0"),
+            models.CheckConstraint(condition=Q(status__in=GPUStatus.values), name="gpu_status_valid"),
+            # A GPU with an assignee is always in use.
+            models.CheckConstraint(
+                condition=Q(assigned_to__isnull=True) | Q(status=GPUStatus.IN_USE), name="gpu_assignee_in_use"
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self):
+        return f"{self.model} on {self.server.name}"
+
+    @property
+    def is_available(self):
+        return self.status == GPUStatus.FREE and self.assigned_to_id is None
+
+
+class GPUAssignment(models.Model):
+    """One period during which a user held a GPU. Open while ``released_at`` is null."""
+
+    gpu = models.ForeignKey(GPU, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="gpu_assignments"
+    )
+    user_name = models.CharField(max_length=64)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    assigned_by_name = models.CharField(max_length=64)
+    purpose = models.CharField(max_length=200, null=True, blank=True)
+    assigned_at = models.DateTimeField(db_index=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    released_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    release_reason = models.CharField(max_length=200, null=True, blank=True)
+
+    history = _history()
+
+    class Meta:
+        ordering = ["-assigned_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                "gpu", condition=Q(released_at__isnull=True), name="gpu_one_open_assignment",
+                violation_error_message="This GPU already has an open assignment.",
+            ),
+            models.CheckConstraint(
+                condition=Q(released_at__isnull=True) | Q(released_at__gte=models.F("assigned_at")),
+                name="gpuassignment_released_after_assigned",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user_name} on GPU {self.gpu_id}"
+
+    @property
+    def is_open(self):
+        return self.released_at is None

@@ -1,0 +1,59 @@
+"""Read querysets that declare their own loading. Every endpoint, admin page, export and
+search that shows an object of a kind starts from the same queryset method here, so
+related rows and counts are fetched once, never per row."""
+from django.db import models
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+
+
+class ServerQuerySet(models.QuerySet):
+    def with_related(self):
+        return self.select_related("datacenter", "environment")
+
+    def with_counts(self):
+        from .models import GPU, Container
+
+        containers = (
+            Container.objects.filter(server=OuterRef("pk")).order_by().values("server")
+            .annotate(n=Count("pk")).values("n")
+        )
+        gpus = GPU.objects.filter(server=OuterRef("pk")).order_by().values("server").annotate(n=Count("pk")).values("n")
+        return self.with_related().annotate(
+            container_count=models.functions.Coalesce(Subquery(containers), 0),
+            gpu_count=models.functions.Coalesce(Subquery(gpus), 0),
+        )
+
+
+class ContainerQuerySet(models.QuerySet):
+    def with_related(self):
+        from .models import PortMapping
+
+        return self.select_related("server", "owner", "assigned_user").prefetch_related(
+            Prefetch("port_mappings", queryset=PortMapping.objects.order_by("container_port", "id"))
+        )
+
+    def with_counts(self):
+        from .models import Service
+
+        services = (
+            Service.objects.filter(container=OuterRef("pk")).order_by().values("container")
+            .annotate(n=Count("pk")).values("n")
+        )
+        return self.with_related().annotate(service_count=models.functions.Coalesce(Subquery(services), 0))
+
+
+class ServiceQuerySet(models.QuerySet):
+    def with_related(self):
+        return self.select_related("container", "owner")
+
+
+class GPUQuerySet(models.QuerySet):
+    def with_related(self):
+        from .models import GPUAssignment
+
+        return self.select_related("server", "assigned_to").prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=GPUAssignment.objects.filter(released_at__isnull=True),
+                to_attr="open_assignments",
+            )
+        )

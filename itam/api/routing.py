@@ -1,0 +1,8 @@
+"""Routers whose routes answer with and without a trailing slash (API.md §1.1)."""
+from rest_framework.routers import DefaultRouter, SimpleRouter
+
+
+class OptionalSlashRouter(SimpleRouter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.trailing_slash = "/?"

@@ -1,0 +1,11 @@
+from rest_framework import exceptions
+from rest_framework.decorators import api_view, authentication_classes, permission_classes
+from rest_framework.permissions import AllowAny
+
+
+@api_view(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+def route_not_found(request, *args, **kwargs):
+    """Unknown paths under /api answer with the JSON error envelope, never HTML."""
+    raise exceptions.NotFound("Not found.")
