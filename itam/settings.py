@@ -107,7 +107,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
         }
     )
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(BASE_DIR / "var" / "test_itam.sqlite3")
+    # A file, not memory, so that tests can start real app processes against it.
+    # SQLITE_TEST_DB lets parallel runs on one machine keep apart.
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = env.str(
+        "SQLITE_TEST_DB", default=str(BASE_DIR / "var" / "test_itam.sqlite3")
+    )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from .views import route_not_found
 
 urlpatterns = [
+    path("", include("itam.api.system_urls")),  # health, schema, docs
     path("", include("accounts.api.urls")),
     path("", include("inventory.api.domain_urls")),  # before the CRUD routes: tree, batch, assign, ...
     path("", include("inventory.api.urls")),
