@@ -2,5 +2,11 @@ from django.apps import AppConfig
 
 
 class AuditConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'audit'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "audit"
+    verbose_name = "Audit log"
+
+    def ready(self):
+        from . import signals
+
+        signals.connect()

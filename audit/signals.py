@@ -1,0 +1,19 @@
+"""Connects the recorder to django-simple-history and Django's delete signals."""
+from django.db.models.signals import pre_delete
+from simple_history.signals import post_create_historical_record
+
+from . import recorder
+
+
+def on_history_record(sender, instance, history_instance, **kwargs):
+    recorder.record(instance, history_instance)
+
+
+def on_pre_delete(sender, instance, origin=None, **kwargs):
+    recorder.prepare_delete(instance, origin)
+
+
+def connect():
+    post_create_historical_record.connect(on_history_record, dispatch_uid="audit.history_record")
+    for model in recorder.audited_models():
+        pre_delete.connect(on_pre_delete, sender=model, dispatch_uid=f"audit.pre_delete.{model._meta.label}")
