@@ -64,6 +64,7 @@ class AuditSpec:
     fields: dict
     name_attr: str = "name"
     hidden: frozenset = frozenset()
+    name_related: tuple = ()  # relations the resource name reads
 
     def name_of(self, instance):
         return str(getattr(instance, self.name_attr))[:200]
@@ -99,7 +100,7 @@ _SPECS = {
     "inventory.GPU": AuditSpec(ResourceType.GPU, _fields(
         "server_id", "model", "memory_gb", "index", "gpu_usage", "memory_usage", "status", "description",
         "sort_order", assigned_to="assigned_to_id",
-    ), name_attr="display_name"),
+    ), name_attr="display_name", name_related=("server",)),
     "accounts.User": AuditSpec(
         ResourceType.USER, _fields("username", "password", "display_name", "email", "role", "is_active"),
         name_attr="username", hidden=frozenset({"password"}),

@@ -1,0 +1,73 @@
+"""Bulk writes keep the audit trail with a constant number of queries."""
+import pytest
+
+from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
+from audit.context import ChangeContext, use_context
+from audit.models import AuditLog
+from inventory.models import GPU, Server
+from tests.factories import DatacenterFactory, EnvironmentFactory, GPUFactory, ServerFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def batch_ctx(admin_user):
+    with use_context(ChangeContext(user=admin_user, username="admin", ip_address="10.1.1.1", request_id="batch-7")):
+        yield
+
+
+def test_bulk_create_writes_one_entry_per_object_in_constant_queries(batch_ctx, admin_user, django_assert_num_queries):
+    dc, env = DatacenterFactory(), EnvironmentFactory()
+    AuditLog.objects.all().delete()
+    servers = [Server(name=f"bulk-{i}", datacenter=dc, environment=env, internal_ip=f"10.9.0.{i + 1}") for i in range(30)]
+
+    # bulk insert servers, bulk insert history, bulk insert audit rows (plus savepoint pair)
+    with django_assert_num_queries(5):
+        created = bulk_create_with_audit(Server, servers, action="import")
+
+    entries = list(AuditLog.objects.order_by("resource_id"))
+    assert [e.resource_id for e in entries] == [s.pk for s in created]
+    first = entries[0]
+    assert (first.action, first.resource_type, first.resource_name, first.user_id, first.request_id) == (
+        "import", "server", "bulk-0", admin_user.pk, "batch-7")
+    assert first.changes["name"] == {"old": None, "new": "bulk-0"}
+    assert first.changes["datacenter_id"] == {"old": None, "new": dc.pk}
+    assert first.changes["ssh_user"] == {"old": None, "new": "root"}
+    assert Server.history.filter(history_type="+").count() == 30
+
+
+def test_bulk_create_gpus_names_them_after_their_server(batch_ctx, django_assert_num_queries):
+    server = ServerFactory(name="gpu-01")
+    gpus = [GPU(server_id=server.pk, model="L4", memory_gb=24, index=i) for i in range(3)]
+    with django_assert_num_queries(6):  # + one query for the server names
+        bulk_create_with_audit(GPU, gpus)
+    assert sorted(AuditLog.objects.filter(resource_type="gpu").values_list("resource_name", flat=True)) == [
+        "L4 on gpu-01"] * 3
+
+
+def test_bulk_update_audits_changed_objects_only(batch_ctx, django_assert_num_queries):
+    servers = ServerFactory.create_batch(3, status="online")
+    AuditLog.objects.all().delete()
+    servers[0].status = "maintenance"
+    servers[1].status = "maintenance"
+
+    # read old values, bulk update, history insert, audit insert (plus savepoint pair)
+    with django_assert_num_queries(6):
+        updated = bulk_update_with_audit(Server, servers, ["status"], action="batch_update")
+
+    assert updated == 3
+    entries = list(AuditLog.objects.order_by("resource_id"))
+    assert [(e.resource_id, e.action, e.changes) for e in entries] == [
+        (s.pk, "batch_update", {"status": {"old": "online", "new": "maintenance"}}) for s in servers[:2]
+    ]
+    assert Server.objects.filter(status="maintenance").count() == 2
+
+
+def test_bulk_update_with_given_old_values_skips_the_read(batch_ctx, django_assert_num_queries):
+    gpu = GPUFactory(sort_order=0)
+    AuditLog.objects.all().delete()
+    gpu.sort_order = 5
+    with django_assert_num_queries(5):
+        bulk_update_with_audit(GPU, [gpu], ["sort_order"], old_values={gpu.pk: {"sort_order": 0}})
+    [entry] = AuditLog.objects.all()
+    assert (entry.action, entry.changes) == ("update", {"sort_order": {"old": 0, "new": 5}})
