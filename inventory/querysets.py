@@ -22,6 +22,15 @@ class ServerQuerySet(models.QuerySet):
             gpu_count=models.functions.Coalesce(Subquery(gpus), 0),
         )
 
+    def for_detail(self):
+        """A server with its containers (port mappings, services) and GPUs, as the detail shows them."""
+        from .models import GPU, Container
+
+        return self.with_counts().prefetch_related(
+            Prefetch("containers", queryset=Container.objects.for_detail()),
+            Prefetch("gpus", queryset=GPU.objects.with_related().order_by("sort_order", "index", "id")),
+        )
+
 
 class ContainerQuerySet(models.QuerySet):
     def with_related(self):
@@ -39,6 +48,14 @@ class ContainerQuerySet(models.QuerySet):
             .annotate(n=Count("pk")).values("n")
         )
         return self.with_related().annotate(service_count=models.functions.Coalesce(Subquery(services), 0))
+
+    def for_detail(self):
+        """Containers with their services (ordered by sort_order, id), as the detail shows them."""
+        from .models import Service
+
+        return self.with_counts().prefetch_related(
+            Prefetch("services", queryset=Service.objects.with_related().order_by("sort_order", "id"))
+        )
 
 
 class ServiceQuerySet(models.QuerySet):

@@ -1,0 +1,134 @@
+"""The base ModelSerializer of every resource.
+
+- Model fields map onto the fields of ``itam.api.fields`` (trimming, blank = null, numeric
+  strings, strict booleans, UTC datetimes, normalised IPs), so resources declare nothing.
+- Uniqueness is a business-rule conflict (422 with ``errors`` on the field, API.md §1.7),
+  not a 400: it is checked case-insensitively from the model's own unique constraints just
+  before saving, and a unique violation raised by a concurrent writer becomes the same 422.
+"""
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, UniqueConstraint
+from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
+
+from . import fields
+from .exceptions import Conflict
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: fields.CharField,
+        models.TextField: fields.CharField,
+        models.GenericIPAddressField: fields.IPAddressField,
+        models.DateTimeField: fields.DateTimeField,
+        models.IntegerField: fields.IntegerField,
+        models.BigIntegerField: fields.IntegerField,
+        models.SmallIntegerField: fields.IntegerField,
+        models.PositiveIntegerField: fields.IntegerField,
+        models.PositiveSmallIntegerField: fields.IntegerField,
+        models.PositiveBigIntegerField: fields.IntegerField,
+        models.FloatField: fields.FloatField,
+        models.BooleanField: fields.BooleanField,
+    }
+    serializer_choice_field = fields.ChoiceField
+    serializer_related_field = fields.RelatedIdField
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if "allow_blank" in kwargs:
+            kwargs["allow_blank"] = False  # blank input is null (nullable) or an error (required)
+        if "validators" in kwargs:
+            kwargs["validators"] = [v for v in kwargs["validators"] if not isinstance(v, UniqueValidator)]
+        return field_class, kwargs
+
+    # Uniqueness is checked at save time as a 422 (see ensure_unique), not as a 400.
+    def get_unique_together_validators(self):
+        return []
+
+    def get_uniqueness_extra_kwargs(self, field_names, declared_fields, extra_kwargs):
+        return extra_kwargs, {}
+
+    def create(self, validated_data):
+        instance = self.Meta.model(**validated_data)
+        save_unique(instance)
+        return instance
+
+    def update(self, instance, validated_data):
+        for name, value in validated_data.items():
+            setattr(instance, name, value)
+        save_unique(instance)
+        return instance
+
+
+def save_unique(instance):
+    """Save after the uniqueness check; a concurrent duplicate (IntegrityError) gives the same 422."""
+    ensure_unique(instance)
+    try:
+        with transaction.atomic():  # a savepoint, so the check below can still query after a failure
+            instance.save()
+    except IntegrityError:
+        ensure_unique(instance)
+        raise
+
+
+def ensure_unique(instance):
+    errors = unique_conflicts(instance)
+    if errors:
+        raise Conflict(next(iter(errors.values()))[0], errors=errors)
+
+
+def unique_conflicts(instance):
+    """``{api_field: [message]}`` for each unique constraint or unique field ``instance`` would
+    violate, compared case-insensitively (constraints use ``Lower(...)`` where it matters)."""
+    model = type(instance)
+    errors = {}
+    for constraint in model._meta.constraints:
+        if not isinstance(constraint, UniqueConstraint):
+            continue
+        try:
+            constraint.validate(model, instance)
+        except DjangoValidationError:
+            field = _conflict_field(model, _constraint_fields(constraint))
+            errors.setdefault(field.attname, []).append(_conflict_message(model, constraint, field))
+    for field in model._meta.concrete_fields:
+        if not field.unique or field.primary_key or field.attname in errors:
+            continue
+        value = getattr(instance, field.attname)
+        lookup = f"{field.name}__iexact" if isinstance(value, str) else field.name
+        if value is not None and model._default_manager.filter(**{lookup: value}).exclude(pk=instance.pk).exists():
+            errors[field.attname] = [_generic_message(model, field)]
+    return errors
+
+
+def _constraint_fields(constraint):
+    if constraint.fields:
+        return list(constraint.fields)
+    names = []
+
+    def walk(expression):
+        if isinstance(expression, F):
+            names.append(expression.name)
+        for source in getattr(expression, "get_source_expressions", lambda: [])():
+            walk(source)
+
+    for expression in constraint.expressions:
+        walk(expression)
+    return names
+
+
+def _conflict_field(model, names):
+    """The field a client must change: the value, not its scope (``index`` of (server, index))."""
+    model_fields = [model._meta.get_field(name) for name in names]
+    return next((f for f in model_fields if not f.is_relation), model_fields[0])
+
+
+def _conflict_message(model, constraint, field):
+    if constraint.violation_error_message != constraint.default_violation_error_message:
+        return constraint.get_violation_error_message()
+    return _generic_message(model, field)
+
+
+def _generic_message(model, field):
+    return f"A {model._meta.verbose_name} with this {field.verbose_name} already exists."
