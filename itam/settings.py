@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "itam.apps.ITAMAdminConfig",  # django.contrib.admin with the ITAM site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

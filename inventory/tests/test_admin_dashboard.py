@@ -1,0 +1,158 @@
+"""The admin index dashboard and the server tree page, through their URLs."""
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from audit.models import AuditLog
+from tests.factories import (
+    ContainerFactory, DatacenterFactory, EnvironmentFactory, GPUAssignmentFactory, GPUFactory, ServerFactory,
+    ServiceFactory, UserFactory,
+)
+
+# Session, user, then datacenters, environments, three status counts, GPU-hours, expiring
+# assignments and audit entries.
+DASHBOARD_QUERIES = 10
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    client = Client()
+    client.force_login(admin_user)
+    return client
+
+
+def make_fleet():
+    """Two datacenters, two environments, servers/containers/GPUs in known states."""
+    north, south = DatacenterFactory(name="DC-North"), DatacenterFactory(name="DC-South", is_active=False)
+    prod = EnvironmentFactory(code="prod", color="#F56C6C", sort_order=1)
+    dev = EnvironmentFactory(code="dev", color="#909399", sort_order=4)
+    web = ServerFactory(name="web-01", datacenter=north, environment=prod, status="online")
+    gpu_box = ServerFactory(name="gpu-01", datacenter=north, environment=dev, status="maintenance")
+    ServerFactory(name="db-01", datacenter=south, environment=prod, status="online")
+    ContainerFactory(server=web, status="running")
+    ContainerFactory(server=web, status="error")
+    ContainerFactory(server=gpu_box, status="running")
+    return {"north": north, "south": south, "prod": prod, "dev": dev, "web": web, "gpu_box": gpu_box}
+
+
+def assign(gpu, user, *, hours_ago, expires_in=None, released_hours_ago=None, purpose=None):
+    now = timezone.now()
+    released = released_hours_ago is not None
+    if not released:
+        gpu.status, gpu.assigned_to = "in_use", user
+        gpu.save()
+    return GPUAssignmentFactory(
+        gpu=gpu, user=user, purpose=purpose, assigned_at=now - timedelta(hours=hours_ago),
+        expires_at=now + expires_in if expires_in else None,
+        released_at=now - timedelta(hours=released_hours_ago) if released else None,
+    )
+
+
+def statuses(cards):
+    return {card["value"]: card["count"] for card in cards}
+
+
+@pytest.mark.django_db
+class TestDashboard:
+    def test_counts_per_datacenter_environment_and_status(self, admin_client):
+        fleet = make_fleet()
+        GPUFactory(server=fleet["gpu_box"], index=0)
+        GPUFactory(server=fleet["gpu_box"], index=1, status="error")
+
+        response = admin_client.get("/admin/")
+
+        assert response.status_code == 200
+        d = response.context["dashboard"]
+        assert [(dc.name, dc.server_count, dc.container_count, dc.gpu_count) for dc in d["datacenters"]] == [
+            ("DC-North", 2, 3, 2), ("DC-South", 1, 0, 0),
+        ]
+        assert [(env.code, env.server_count) for env in d["environments"]] == [("prod", 2), ("dev", 1)]
+        assert statuses(d["server_status"]) == {"online": 2, "offline": 0, "maintenance": 1}
+        assert statuses(d["container_status"]) == {"running": 2, "stopped": 0, "error": 1}
+        assert d["gpu_status"] == [
+            {"value": "free", "label": "Free", "color": "#67C23A", "count": 1},
+            {"value": "in_use", "label": "In use", "color": "#409EFF", "count": 0},
+            {"value": "error", "label": "Error", "color": "#F56C6C", "count": 1},
+        ]
+        html = response.content.decode()
+        assert '<div class="itam-stat" data-status="maintenance"><strong>1</strong>' in html
+        assert '<span class="itam-badge" style="background-color: #909399">Development</span>' in html
+        assert "DC-South</a> <span class=\"itam-muted\">(inactive)</span>" in html
+        assert f'href="/admin/inventory/server/?datacenter__id__exact={fleet["north"].pk}"' in html
+
+    def test_gpu_hours_of_the_last_30_days_by_user(self, admin_client):
+        bob, carol = UserFactory(display_name="Bob"), UserFactory(display_name="Carol")
+        gpu_a, gpu_b = GPUFactory(index=0), GPUFactory(index=1)
+        assign(gpu_a, bob, hours_ago=10, released_hours_ago=4)  # 6 h
+        assign(gpu_b, bob, hours_ago=2)  # 2 h, still open
+        assign(gpu_a, carol, hours_ago=3, released_hours_ago=2)  # 1 h
+        assign(gpu_b, carol, hours_ago=24 * 40, released_hours_ago=24 * 35)  # outside the window
+
+        response = admin_client.get("/admin/")
+
+        rows = [(r["user_name"], r["gpu_hours"], r["assignments"], r["gpus"]) for r in response.context["dashboard"]["gpu_hours"]]
+        assert rows == [("Bob", 8.0, 2, 2), ("Carol", 1.0, 1, 1)]
+        assert "<td>Bob</td><td class=\"itam-num\">8.00</td>" in response.content.decode()
+
+    def test_assignments_expiring_within_7_days_soonest_first(self, admin_client):
+        bob = UserFactory(display_name="Bob")
+        later = assign(GPUFactory(index=0), bob, hours_ago=1, expires_in=timedelta(days=6), purpose="training")
+        soon = assign(GPUFactory(index=1), bob, hours_ago=1, expires_in=timedelta(hours=5))
+        assign(GPUFactory(index=2), bob, hours_ago=1, expires_in=timedelta(days=8))  # too far
+        assign(GPUFactory(index=3), bob, hours_ago=1)  # no expiry
+        closed = assign(GPUFactory(index=4), bob, hours_ago=3, released_hours_ago=1)
+        closed.expires_at = timezone.now() + timedelta(days=1)
+        closed.save()  # released: no longer expiring
+
+        response = admin_client.get("/admin/")
+
+        assert list(response.context["dashboard"]["expiring"]) == [soon, later]
+        html = response.content.decode()
+        assert f'href="/admin/inventory/gpu/{later.gpu_id}/change/">NVIDIA A100 on {later.gpu.server.name} #0</a>' in html
+        assert "<td>training</td>" in html
+
+    def test_latest_audit_entries_newest_first(self, admin_client):
+        for n in range(12):
+            AuditLog.objects.create(username="ops", action="update", resource_type="server", resource_id=n,
+                                    resource_name=f"srv-{n}", ip_address="10.1.1.1")
+
+        response = admin_client.get("/admin/")
+
+        entries = list(response.context["dashboard"]["audit_entries"])
+        assert [e.resource_id for e in entries] == list(range(11, 1, -1))
+        assert "<td>Server #11 · srv-11</td>" in response.content.decode()
+
+    def test_empty_installation_has_readable_empty_states(self, admin_client):
+        AuditLog.objects.all().delete()  # the admin user's creation may have been recorded
+
+        html = admin_client.get("/admin/").content.decode()
+
+        for text in (
+            "No datacenters yet.", "No GPU was assigned in the last 30 days.",
+            "No assignment expires in the next 7 days.", "Nothing has been changed yet.",
+        ):
+            assert text in html
+
+    def test_query_count_does_not_grow_with_the_fleet(self, admin_client, django_assert_num_queries):
+        make_fleet()
+        with django_assert_num_queries(DASHBOARD_QUERIES):
+            assert admin_client.get("/admin/").status_code == 200
+
+        dc = DatacenterFactory(name="DC-East")
+        for n in range(5):
+            server = ServerFactory(datacenter=dc, environment=EnvironmentFactory(code=f"e{n}"))
+            ServiceFactory(container=ContainerFactory(server=server))
+            assign(GPUFactory(server=server, index=0), UserFactory(), hours_ago=5, expires_in=timedelta(days=1))
+            AuditLog.objects.create(username="ops", action="create", resource_type="server", resource_id=server.pk)
+        with django_assert_num_queries(DASHBOARD_QUERIES):
+            assert admin_client.get("/admin/").status_code == 200
+
+    def test_only_admins_see_it(self, normal_user):
+        client = Client()
+        client.force_login(normal_user)
+        response = client.get("/admin/")
+        assert response.status_code == 302
+        assert response["Location"] == "/admin/login/?next=/admin/"
+        assert Client().get("/admin/").status_code == 302
