@@ -1,0 +1,74 @@
+"""CRUD viewsets of the inventory resources (API.md §3.3-§3.8). The behaviour lives in
+``itam.api.viewsets.ResourceViewSet``; each viewset names its reads, serializers, filters
+and permissions."""
+from django.db.models import Count
+from rest_framework.response import Response
+
+from itam.api.permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
+from itam.api.viewsets import ResourceViewSet
+
+from ..models import GPU, Container, Datacenter, Environment, Server, Service
+from . import filters, serializers
+
+
+class DatacenterViewSet(ResourceViewSet):
+    """Datacenters: an unpaginated array of the active ones (``include_inactive``, ``include_stats``)."""
+
+    queryset = Datacenter.objects.all()
+    detail_queryset = Datacenter.objects.annotate(server_count=Count("servers"))
+    serializer_class = serializers.DatacenterSerializer
+    filterset_class = filters.DatacenterFilter
+    permission_classes = [ReadOnlyOrAdmin]
+    pagination_class = None
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        # server_count appears in the list only when include_stats=true annotated it.
+        context = {**self.get_serializer_context(), "with_server_count": "server_count" in queryset.query.annotations}
+        return Response(self.get_serializer(queryset, many=True, context=context).data)
+
+
+class EnvironmentViewSet(ResourceViewSet):
+    queryset = Environment.objects.annotate(server_count=Count("servers"))
+    serializer_class = serializers.EnvironmentSerializer
+    filterset_class = filters.EnvironmentFilter
+    permission_classes = [ReadOnlyOrAdmin]
+    pagination_class = None
+
+
+class ServerViewSet(ResourceViewSet):
+    queryset = Server.objects.with_counts()
+    detail_queryset = Server.objects.for_detail()
+    serializer_class = serializers.ServerSerializer
+    detail_serializer_class = serializers.ServerDetailSerializer
+    filterset_class = filters.ServerFilter
+    permission_classes = [ReadOnlyOrAdmin]
+
+
+class ContainerViewSet(ResourceViewSet):
+    queryset = Container.objects.with_counts()
+    detail_queryset = Container.objects.for_detail()
+    serializer_class = serializers.ContainerSerializer
+    detail_serializer_class = serializers.ContainerDetailSerializer
+    filterset_class = filters.ContainerFilter
+    permission_classes = [IsOwnerOrAdmin]
+
+    def perform_create(self, serializer):
+        serializer.save(owner=self.request.user)
+
+
+class ServiceViewSet(ResourceViewSet):
+    queryset = Service.objects.with_related()
+    serializer_class = serializers.ServiceSerializer
+    filterset_class = filters.ServiceFilter
+    permission_classes = [IsOwnerOrAdmin]
+
+    def perform_create(self, serializer):
+        serializer.save(owner=self.request.user)
+
+
+class GPUViewSet(ResourceViewSet):
+    queryset = GPU.objects.with_related()
+    serializer_class = serializers.GPUSerializer
+    filterset_class = filters.GPUFilter
+    permission_classes = [ReadOnlyOrAdmin]

@@ -1,0 +1,96 @@
+"""Shared filter plumbing (API.md §1.6), on django-filter.
+
+- A parameter with an empty value is ignored (django-filter skips empty values).
+- Bad values are a 400 with ``errors`` keyed by the parameter name (DjangoFilterBackend
+  turns the form errors into a ValidationError): ids must be integers, enums one of their
+  values, booleans true/false/1/0 (case-insensitive).
+- ``keyword``: case-insensitive substring over the FilterSet's ``keyword_fields``.
+- ``ordering``: comma-separated names from ``ordering_fields``, each optionally prefixed
+  with ``-``; an unknown name is a 400; without it ``default_ordering`` applies; ``id`` is
+  always appended in the direction of the first key, so pages never overlap.
+"""
+import django_filters
+from django import forms
+from django.db.models import Q
+
+
+class StrictBooleanField(forms.Field):
+    default_error_messages = {"invalid": "Enter true, false, 1 or 0."}
+    TRUE, FALSE = {"true", "1"}, {"false", "0"}
+
+    def to_python(self, value):
+        text = str(value).strip().lower() if value is not None else ""
+        if text == "":
+            return None
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An integer id (numeric string); anything else is a 400 on the parameter."""
+
+    field_class = forms.IntegerField
+
+
+class OrderingField(forms.CharField):
+    def __init__(self, *, allowed=(), **kwargs):
+        self.allowed = tuple(allowed)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if not text:
+            return []
+        keys = [part.strip() for part in text.split(",")]
+        unknown = [key for key in keys if key.removeprefix("-") not in self.allowed]
+        if unknown:
+            raise forms.ValidationError(
+                f"Unknown ordering field: {', '.join(repr(k) for k in unknown)}. "
+                f"Allowed: {', '.join(self.allowed)} (prefix '-' for descending).",
+                code="invalid",
+            )
+        return keys
+
+
+class OrderingFilter(django_filters.Filter):
+    """Its allowed names and default come from the FilterSet it belongs to."""
+
+    field_class = OrderingField
+
+    def filter(self, qs, value):
+        return qs.order_by(*with_id_tiebreak(value or self.parent.default_ordering))
+
+
+def with_id_tiebreak(keys):
+    keys = list(keys)
+    if keys and keys[-1].removeprefix("-") != "id" and "id" not in keys and "-id" not in keys:
+        keys.append("-id" if keys[0].startswith("-") else "id")
+    return keys or ["id"]
+
+
+class FilterSet(django_filters.FilterSet):
+    keyword_fields = ()
+    ordering_fields = ("id",)
+    default_ordering = ("id",)
+
+    keyword = django_filters.CharFilter(method="filter_keyword", label="Case-insensitive substring search.")
+    ordering = OrderingFilter(label="Comma-separated fields, '-' prefix for descending.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ordering = self.filters["ordering"]
+        ordering.extra["allowed"] = self.ordering_fields
+        ordering.__dict__.pop("_field", None)  # rebuild the form field with this FilterSet's names
+
+    def filter_keyword(self, queryset, name, value):
+        query = Q()
+        for field in self.keyword_fields:
+            query |= Q(**{f"{field}__icontains": value})
+        return queryset.filter(query)
