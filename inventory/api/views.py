@@ -4,8 +4,7 @@ and permissions."""
 from django.db.models import Count
 from rest_framework.response import Response
 
-from itam.api.permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
-from itam.api.viewsets import ResourceViewSet
+from itam.api.viewsets import OwnedResourceViewSet, ResourceViewSet
 
 from ..models import GPU, Container, Datacenter, Environment, Server, Service
 from . import filters, serializers
@@ -18,7 +17,6 @@ class DatacenterViewSet(ResourceViewSet):
     detail_queryset = Datacenter.objects.annotate(server_count=Count("servers"))
     serializer_class = serializers.DatacenterSerializer
     filterset_class = filters.DatacenterFilter
-    permission_classes = [ReadOnlyOrAdmin]
     pagination_class = None
 
     def list(self, request, *args, **kwargs):
@@ -32,7 +30,6 @@ class EnvironmentViewSet(ResourceViewSet):
     queryset = Environment.objects.annotate(server_count=Count("servers"))
     serializer_class = serializers.EnvironmentSerializer
     filterset_class = filters.EnvironmentFilter
-    permission_classes = [ReadOnlyOrAdmin]
     pagination_class = None
 
 
@@ -42,33 +39,23 @@ class ServerViewSet(ResourceViewSet):
     serializer_class = serializers.ServerSerializer
     detail_serializer_class = serializers.ServerDetailSerializer
     filterset_class = filters.ServerFilter
-    permission_classes = [ReadOnlyOrAdmin]
 
 
-class ContainerViewSet(ResourceViewSet):
+class ContainerViewSet(OwnedResourceViewSet):
     queryset = Container.objects.with_counts()
     detail_queryset = Container.objects.for_detail()
     serializer_class = serializers.ContainerSerializer
     detail_serializer_class = serializers.ContainerDetailSerializer
     filterset_class = filters.ContainerFilter
-    permission_classes = [IsOwnerOrAdmin]
-
-    def perform_create(self, serializer):
-        serializer.save(owner=self.request.user)
 
 
-class ServiceViewSet(ResourceViewSet):
+class ServiceViewSet(OwnedResourceViewSet):
     queryset = Service.objects.with_related()
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilter
-    permission_classes = [IsOwnerOrAdmin]
-
-    def perform_create(self, serializer):
-        serializer.save(owner=self.request.user)
 
 
 class GPUViewSet(ResourceViewSet):
     queryset = GPU.objects.with_related()
     serializer_class = serializers.GPUSerializer
     filterset_class = filters.GPUFilter
-    permission_classes = [ReadOnlyOrAdmin]

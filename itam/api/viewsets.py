@@ -25,11 +25,13 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from .exceptions import Conflict
+from .permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
 
 
 class ResourceViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     lookup_value_regex = "[0-9]+"
+    permission_classes = [ReadOnlyOrAdmin]  # any user reads, admins write (API.md §2)
     # Lists read ``queryset``; the detail endpoint and write responses read ``detail_queryset``.
     detail_queryset = None
     detail_serializer_class = None
@@ -98,6 +100,15 @@ class ResourceViewSet(viewsets.ModelViewSet):
         response = Response(None)
         response.message = f"{self.noun} deleted."
         return response
+
+
+class OwnedResourceViewSet(ResourceViewSet):
+    """Any user may create (and becomes the owner); only the owner or an admin may change."""
+
+    permission_classes = [IsOwnerOrAdmin]
+
+    def perform_create(self, serializer):
+        serializer.save(owner=self.request.user)
 
 
 def still_referenced_message(instance, exc):
