@@ -156,3 +156,99 @@ class TestDashboard:
         assert response.status_code == 302
         assert response["Location"] == "/admin/login/?next=/admin/"
         assert Client().get("/admin/").status_code == 302
+
+
+# Session, user, the two filter choice lists, two counts, the page of servers, then
+# containers, services and GPUs (prefetched).
+TREE_QUERIES = 10
+
+
+def tree_fleet():
+    fleet = make_fleet()
+    web = fleet["web"]
+    nginx = web.containers.order_by("id").first()
+    ServiceFactory(container=nginx, name="nginx-80", port=80, status="unhealthy")
+    gpu = GPUFactory(server=fleet["gpu_box"], index=3, model="NVIDIA H100")
+    return {**fleet, "nginx": nginx, "gpu": gpu}
+
+
+def positions(html, *needles):
+    """Offsets of each needle in the page (each must be present)."""
+    found = [html.find(n) for n in needles]
+    assert -1 not in found, [n for n, at in zip(needles, found) if at == -1]
+    return found
+
+
+@pytest.mark.django_db
+class TestTreePage:
+    def test_datacenter_server_children_services_with_links(self, admin_client):
+        fleet = tree_fleet()
+
+        response = admin_client.get("/admin/tree/")
+
+        assert response.status_code == 200
+        assert [(dc.name, [s.name for s in servers]) for dc, servers in response.context["datacenters"]] == [
+            ("DC-North", ["gpu-01", "web-01"]), ("DC-South", ["db-01"]),
+        ]
+        html = response.content.decode()
+        north, gpu_box, gpu, web, nginx, service, south = positions(
+            html,
+            f'<details open class="itam-datacenter" data-datacenter="{fleet["north"].pk}">',
+            f'<details class="itam-server" data-server="{fleet["gpu_box"].pk}">',
+            f'<div class="itam-leaf itam-gpu" data-gpu="{fleet["gpu"].pk}">',
+            f'<details class="itam-server" data-server="{fleet["web"].pk}">',
+            f'<details class="itam-container" data-container="{fleet["nginx"].pk}">',
+            '>nginx-80</a>',
+            f'data-datacenter="{fleet["south"].pk}"',
+        )
+        assert north < gpu_box < gpu < web < nginx < service < south
+        for url in (
+            f'/admin/inventory/datacenter/{fleet["north"].pk}/change/',
+            f'/admin/inventory/server/{fleet["web"].pk}/change/',
+            f'/admin/inventory/container/{fleet["nginx"].pk}/change/',
+            f'/admin/inventory/gpu/{fleet["gpu"].pk}/change/',
+        ):
+            assert f'href="{url}"' in html
+        assert '<span class="itam-badge" style="background-color: #F56C6C">Unhealthy</span>' in html
+        assert '<span class="itam-badge" style="background-color: #E6A23C">Maintenance</span>' in html
+        assert "No services in this container." in html  # web-01's second container
+
+    def test_filters_and_search_are_the_server_lists(self, admin_client):
+        fleet = tree_fleet()
+
+        def servers(query):
+            response = admin_client.get(f"/admin/tree/?{query}")
+            assert response.status_code == 200
+            return sorted(s.name for _, group in response.context["datacenters"] for s in group)
+
+        assert servers("status__exact=maintenance") == ["gpu-01"]
+        assert servers(f"environment__id__exact={fleet['prod'].pk}") == ["db-01", "web-01"]
+        assert servers(f"datacenter__id__exact={fleet['south'].pk}") == ["db-01"]
+        assert servers(f"status__exact=online&datacenter__id__exact={fleet['north'].pk}") == ["web-01"]
+        assert servers(f"q={fleet['web'].internal_ip}") == ["web-01"]
+        assert "No servers match these filters." in admin_client.get("/admin/tree/?q=nothing-like-this").content.decode()
+
+    def test_unknown_parameter_is_reported_not_a_500(self, admin_client):
+        response = admin_client.get("/admin/tree/?colour=red")
+        assert (response.status_code, response["Location"]) == (302, "/admin/tree/?e=1")
+        assert admin_client.get("/admin/tree/?e=1").status_code == 200
+
+    def test_empty_installation(self, admin_client):
+        html = admin_client.get("/admin/tree/").content.decode()
+        assert 'No servers yet. <a href="/admin/inventory/server/add/">Add one</a>.' in html
+
+    def test_query_count_does_not_grow_with_the_fleet(self, admin_client, django_assert_num_queries):
+        tree_fleet()
+        with django_assert_num_queries(TREE_QUERIES):
+            admin_client.get("/admin/tree/")
+        for n in range(4):
+            server = ServerFactory(datacenter=DatacenterFactory())
+            ServiceFactory(container=ContainerFactory(server=server))
+            GPUFactory(server=server, index=0, assigned_to=UserFactory(), status="in_use")
+        with django_assert_num_queries(TREE_QUERIES):
+            admin_client.get("/admin/tree/")
+
+    def test_only_admins(self, normal_user):
+        client = Client()
+        client.force_login(normal_user)
+        assert client.get("/admin/tree/")["Location"] == "/admin/login/?next=/admin/tree/"
