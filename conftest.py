@@ -28,9 +28,9 @@ def other_user(db):
 
 
 def token_for(user):
-    from rest_framework_simplejwt.tokens import RefreshToken
+    from accounts.services import issue_tokens
 
-    return str(RefreshToken.for_user(user).access_token)
+    return issue_tokens(user)["access_token"]
 
 
 class ApiClient:

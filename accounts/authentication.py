@@ -1,71 +1,144 @@
-"""JWT authentication whose tokens can be revoked server-side (API.md §1.8).
+"""JWT and session authentication whose credentials can be revoked server-side (API.md §1.8).
 
-A token is rejected when its user is inactive or gone, when it was issued before the
-user's ``tokens_valid_after`` (password change, deactivation), or when its ``jti`` is on
-the revocation list (logout, refresh rotation). The list lives in the shared cache, so
-every application process sees the same revocations.
+Two mechanisms, both in the database so that every application process sees them at once
+and nothing is lost to cache eviction:
+
+- one token: its ``jti`` goes on simplejwt's blacklist (``token_blacklist`` tables; logout,
+  refresh rotation). Access tokens use the same tables as refresh tokens; expired rows are
+  pruned by ``manage.py flushexpiredtokens``.
+- every token and session of a user: ``User.tokens_valid_after`` (password change,
+  deactivation). JWT ``iat`` has one-second resolution, so tokens also carry ``iat_us``, the
+  issue time in microseconds: a token issued earlier in the same second as the change is
+  rejected while the pair issued right after it is accepted.
 """
 from datetime import datetime, timezone
 
-from django.core.cache import cache
+from django.contrib.auth import logout
+from django.utils import timezone as django_timezone
 from rest_framework import authentication, exceptions
+from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.authentication import JWTAuthentication
-from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from audit import context
 
-REVOKED_PREFIX = "itam:revoked-jti:"
+ISSUED_AT_US_CLAIM = "iat_us"
+SESSION_AUTH_TIME_KEY = "itam_auth_us"
+INVALID_TOKEN = "Token is invalid or expired."
+REVOKED_TOKEN = "Token has been revoked."
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-def revoke_jti(jti, expires_at_ts):
-    """Put a token id on the revocation list until the token would expire anyway."""
-    ttl = max(1, int(expires_at_ts - datetime.now(timezone.utc).timestamp()) + 1)
-    cache.set(REVOKED_PREFIX + jti, 1, timeout=ttl)
+def epoch_us(moment):
+    """Microseconds since the epoch, in exact integer arithmetic."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def is_revoked(jti):
-    return cache.get(REVOKED_PREFIX + str(jti)) is not None
+def issued_after_cutoff(issued_us, issued_s, user):
+    """Whether a credential issued at ``issued_us`` (µs) or, lacking that, ``issued_s`` (whole
+    seconds) is newer than the user's last revocation."""
+    if user.tokens_valid_after is None:
+        return True
+    cutoff = epoch_us(user.tokens_valid_after)
+    if isinstance(issued_us, int) and not isinstance(issued_us, bool):
+        return issued_us >= cutoff
+    # Whole seconds only (tokens minted elsewhere): accept only from the next second on.
+    return isinstance(issued_s, int) and not isinstance(issued_s, bool) and issued_s > cutoff // 1_000_000
 
 
 def token_is_current(token, user):
     """False when the token predates the user's last password change or deactivation."""
-    if user.tokens_valid_after is None:
-        return True
-    issued = token.get("iat")
-    return issued is not None and issued >= int(user.tokens_valid_after.timestamp())
+    return issued_after_cutoff(token.get(ISSUED_AT_US_CLAIM), token.get("iat"), user)
+
+
+class RevokedTokenError(TokenError):
+    pass
+
+
+class PreciseIssueTimeMixin:
+    """Stamps new tokens with ``iat_us`` (see the module docstring)."""
+
+    def __init__(self, token=None, verify=True):
+        super().__init__(token, verify)
+        if token is None:
+            self.payload[ISSUED_AT_US_CLAIM] = epoch_us(self.current_time)
+
+    def check_blacklist(self):
+        try:
+            super().check_blacklist()
+        except TokenError as exc:
+            raise RevokedTokenError(REVOKED_TOKEN) from exc
+
+
+class AccessToken(PreciseIssueTimeMixin, tokens.BlacklistMixin, tokens.AccessToken):
+    """Access token that logout can blacklist; validation checks the blacklist (one query)."""
+
+
+class RefreshToken(PreciseIssueTimeMixin, tokens.RefreshToken):
+    access_token_class = AccessToken
+    # Each token gets its own issue time rather than inheriting the refresh token's.
+    no_copy_claims = (*tokens.RefreshToken.no_copy_claims, ISSUED_AT_US_CLAIM)
+
+
+def stamp_session(sender, request, user, **kwargs):
+    """``user_logged_in`` receiver: remember when this session was authenticated, so that a
+    later revocation of the user's tokens ends it too (API login and admin login alike)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_AUTH_TIME_KEY] = epoch_us(django_timezone.now())
 
 
 class RevocableJWTAuthentication(JWTAuthentication):
+    """Bearer access tokens: signature, expiry, type, blacklist, user active, not revoked."""
+
     www_authenticate_realm = "api"
 
     def authenticate(self, request):
-        try:
-            result = super().authenticate(request)
-        except (InvalidToken, TokenError):
-            raise exceptions.AuthenticationFailed("Token is invalid or expired.")
+        result = super().authenticate(request)
         if result is None:
             return None
         user, token = result
-        if is_revoked(token.get("jti")) or not token_is_current(token, user):
-            raise exceptions.AuthenticationFailed("Token has been revoked.")
+        if not token_is_current(token, user):
+            raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
         context.set_user(user)
         return user, token
 
-    def get_user(self, validated_token):
+    def get_validated_token(self, raw_token):
         try:
-            user = super().get_user(validated_token)
-        except exceptions.AuthenticationFailed:
-            raise exceptions.AuthenticationFailed("Token is invalid or expired.")
-        except InvalidToken:
-            raise exceptions.AuthenticationFailed("Token is invalid or expired.")
+            return AccessToken(raw_token)
+        except RevokedTokenError:
+            raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
+        except TokenError:
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+
+    def get_user(self, validated_token):
+        user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
+        try:
+            user = self.user_model.objects.get(pk=int(user_id))
+        except (TypeError, ValueError, self.user_model.DoesNotExist):
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+        if not user.is_active:
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         return user
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """Django session (browser downloads, admin staff). Unsafe methods still need CSRF."""
+    """Django session (browser downloads, admin staff). Unsafe methods still need CSRF.
+
+    A session authenticated before the user's tokens were revoked is ended here.
+    """
 
     def authenticate(self, request):
-        result = super().authenticate(request)
-        if result is not None:
-            context.set_user(result[0])
-        return result
+        http_request = request._request
+        user = getattr(http_request, "user", None)
+        if not user or not user.is_active:
+            return None
+        issued_us = http_request.session.get(SESSION_AUTH_TIME_KEY)
+        if not issued_after_cutoff(issued_us, None, user):
+            logout(http_request)
+            return None
+        self.enforce_csrf(request)
+        context.set_user(user)
+        return user, None

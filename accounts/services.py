@@ -1,0 +1,206 @@
+"""Writes with rules for accounts: login, tokens and their revocation, passwords, users.
+
+Views translate HTTP to these calls; the rules (who may log in, what revokes what, which
+users may not be demoted or deleted) live here only.
+"""
+from django.contrib.auth import login as start_session
+from django.contrib.auth import logout as end_session
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import exceptions
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from itam.api.exceptions import Conflict
+from itam.api.serializers import save_unique
+
+from .authentication import INVALID_TOKEN, REVOKED_TOKEN, RefreshToken, RevokedTokenError, token_is_current
+from .choices import Role
+from .models import User, UserPreference
+
+INVALID_CREDENTIALS = "Invalid username or password."
+ACCOUNT_DISABLED = "This account is disabled."
+INVALID_REFRESH = "Refresh token is invalid or expired."
+LAST_ADMIN = "At least one active administrator must remain."
+
+
+# --- tokens ----------------------------------------------------------------------------
+
+def issue_tokens(user):
+    """A new access/refresh pair; the refresh token is recorded as outstanding."""
+    refresh = RefreshToken.for_user(user)
+    return {"access_token": str(refresh.access_token), "refresh_token": str(refresh)}
+
+
+def revoke_token(token):
+    """Blacklist one validated token. True if this call revoked it, False if it already was:
+    the unique blacklist row makes concurrent rotations of one refresh token succeed once."""
+    outstanding, _ = OutstandingToken.objects.get_or_create(
+        jti=token[jwt_settings.JTI_CLAIM],
+        defaults={
+            "user_id": _token_user_id(token),
+            "token": str(token),
+            "created_at": token.current_time,
+            "expires_at": datetime_from_epoch(token["exp"]),
+        },
+    )
+    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    return created
+
+
+def revoke_all_tokens(user):
+    """Every token and session issued to ``user`` until now stops working (the caller saves)."""
+    user.tokens_valid_after = timezone.now()
+
+
+def _token_user_id(token):
+    try:
+        return int(token.get(jwt_settings.USER_ID_CLAIM))
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_refresh(raw):
+    try:
+        return RefreshToken(raw)
+    except RevokedTokenError:
+        raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
+    except TokenError:
+        raise exceptions.AuthenticationFailed(INVALID_REFRESH)
+
+
+# --- login, refresh, logout --------------------------------------------------------------
+
+def check_credentials(username, password):
+    """The user for these credentials; 401 for an unknown user or a wrong password (same
+    message), 403 only for the correct password of a disabled account."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        User().set_password(password)  # spend the hashing time anyway: no user enumeration by timing
+        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+    if not user.check_password(password):
+        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+    if not user.is_active:
+        raise exceptions.PermissionDenied(ACCOUNT_DISABLED)
+    return user
+
+
+@transaction.atomic
+def login(http_request, username, password):
+    """Check the credentials, start a Django session (browser downloads) and issue tokens."""
+    user = check_credentials(username, password)
+    start_session(http_request, user, backend="django.contrib.auth.backends.ModelBackend")
+    return user, issue_tokens(user)
+
+
+@transaction.atomic
+def rotate_refresh_token(raw_refresh):
+    """A new pair for a valid refresh token, which is revoked (used once)."""
+    refresh = _parse_refresh(raw_refresh)
+    user = User.objects.filter(pk=_token_user_id(refresh), is_active=True).first()
+    if user is None:
+        raise exceptions.AuthenticationFailed(INVALID_REFRESH)
+    if not token_is_current(refresh, user) or not revoke_token(refresh):
+        raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
+    return issue_tokens(user)
+
+
+@transaction.atomic
+def logout(http_request, user, access_token=None, raw_refresh=None):
+    """Revoke the request's access token, the given refresh token when it is a valid token of
+    the same user (anything else is ignored), and end the Django session."""
+    if access_token is not None:
+        revoke_token(access_token)
+    if raw_refresh:
+        try:
+            refresh = RefreshToken(raw_refresh)
+        except TokenError:
+            refresh = None
+        if refresh is not None and _token_user_id(refresh) == user.pk:
+            revoke_token(refresh)
+    end_session(http_request)
+
+
+@transaction.atomic
+def change_password(user, new_password):
+    """Set the password (already validated), revoke every earlier token and session, and
+    return a fresh pair issued after the revocation instant."""
+    user.set_password(new_password)
+    revoke_all_tokens(user)
+    user.save(update_fields=["password", "tokens_valid_after"])
+    return issue_tokens(user)
+
+
+# --- users ---------------------------------------------------------------------------------
+
+def _ensure_another_active_admin(user):
+    """422 unless an active admin other than ``user`` remains. Locks every active admin row
+    (in pk order) so two concurrent demotions cannot both see the other one remaining."""
+    admin_ids = set(
+        User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True)
+    )
+    if not admin_ids - {user.pk}:
+        raise Conflict(LAST_ADMIN)
+
+
+def create_user(data):
+    data = dict(data)
+    password = data.pop("password")
+    user = User(**data)
+    user.set_password(password)
+    save_unique(user)
+    return user
+
+
+def update_user(user, data):
+    """Partial update. A new password or a deactivation revokes all of the user's tokens;
+    the last active admin can be neither demoted nor deactivated."""
+    data = dict(data)
+    password = data.pop("password", None)
+    demoted = data.get("role", user.role) != Role.ADMIN
+    deactivated = data.get("is_active", user.is_active) is False
+    if user.is_active and user.role == Role.ADMIN and (demoted or deactivated):
+        _ensure_another_active_admin(user)
+    if password or (user.is_active and deactivated):
+        revoke_all_tokens(user)
+    for name, value in data.items():
+        setattr(user, name, value)
+    if password:
+        user.set_password(password)
+    save_unique(user)
+    return user
+
+
+def _plural(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def delete_user(user, *, actor):
+    """Delete a user who holds nothing. Containers they merely use lose ``assigned_user``;
+    audit entries and GPU assignment history keep the recorded names (FKs are SET_NULL)."""
+    if user.pk == actor.pk:
+        raise Conflict("You cannot delete your own account.")
+    if user.is_active and user.role == Role.ADMIN:
+        _ensure_another_active_admin(user)
+    holdings = [
+        _plural(count, noun)
+        for count, noun in (
+            (user.owned_containers.count(), "container"),
+            (user.owned_services.count(), "service"),
+            (user.gpus.count(), "GPU"),
+        )
+        if count
+    ]
+    if holdings:
+        raise Conflict(f"User still owns or holds {', '.join(holdings)}; reassign them or deactivate the user instead.")
+    user.delete()
+
+
+# --- preferences ---------------------------------------------------------------------------
+
+def save_preferences(user, values):
+    """Create the record on first use, else change only the given keys."""
+    preference, _ = UserPreference.objects.update_or_create(user=user, defaults=values)
+    return preference
