@@ -67,7 +67,8 @@ def _entry(spec, obj, action, old):
     new = spec.values_of(obj)
     if old is not None:
         new = {field: value for field, value in new.items() if field in old}
-    changes = merge_extra_changes(diff(spec, old, new), obj.__dict__.pop("_audit_extra_changes", None))
+    extra = obj.__dict__.pop("_audit_extra_changes", None)
+    changes = merge_extra_changes(diff(spec, old, new), extra, created=old is None)
     return new_entry(spec, obj, action, changes=changes) if changes else None
 
 

@@ -17,6 +17,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.utils.module_loading import import_string
 
+from itam.api.fields import format_datetime
+
 from .choices import Action, ResourceType
 from .context import get_context
 from .models import AuditLog
@@ -120,7 +122,7 @@ def audited_models():
 
 def json_value(value):
     if isinstance(value, datetime.datetime):
-        return value.astimezone(datetime.timezone.utc).replace(microsecond=0).isoformat()
+        return format_datetime(value)
     if isinstance(value, (datetime.date, datetime.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):
@@ -139,11 +141,13 @@ def diff(spec, old, new):
     return changes
 
 
-def merge_extra_changes(changes, extra):
-    """Add changes the model fields cannot see (a container's port mappings), dropping no-ops."""
+def merge_extra_changes(changes, extra, created=False):
+    """Add changes the model fields cannot see (a container's port mappings), dropping no-ops.
+    On a create every value is new, so ``old`` is null as for the model fields."""
     for field, change in (extra or {}).items():
-        if change.get("old") != change.get("new"):
-            changes[field] = {"old": change.get("old"), "new": change.get("new")}
+        old = None if created else change.get("old")
+        if old != change.get("new"):
+            changes[field] = {"old": old, "new": change.get("new")}
     return changes
 
 
@@ -217,7 +221,7 @@ def record(instance, history_instance):
     else:
         old = None if kind == "+" else previous_values(spec, history_instance)
         changes = diff(spec, old, spec.values_of(history_instance))
-        merge_extra_changes(changes, instance.__dict__.pop("_audit_extra_changes", None))
+        merge_extra_changes(changes, instance.__dict__.pop("_audit_extra_changes", None), created=old is None)
         if not changes:
             return None
         entry = new_entry(spec, instance, action, changes=changes)
@@ -247,6 +251,9 @@ def snapshot_of(instance):
         serializer = import_string(SNAPSHOT_SERIALIZERS[spec.resource_type])
     except ImportError:  # TEMPORARY until the API serializers land
         return {"id": instance.pk, **spec.values_of(instance)}
+    manager = type(instance)._default_manager
+    if hasattr(manager, "for_detail"):  # load children the way the detail endpoint does
+        instance = manager.for_detail().get(pk=instance.pk)
     return json_safe(serializer(instance).data)
 
 
