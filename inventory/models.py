@@ -8,6 +8,7 @@ database constraint.
 import ipaddress
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -308,6 +309,11 @@ class GPU(TimestampedModel):
 
     def __str__(self):
         return self.display_name
+
+    def clean(self):
+        # gpu_assignee_in_use, for forms that do not edit assigned_to (Django then skips it).
+        if self.assigned_to_id is not None and self.status != GPUStatus.IN_USE:
+            raise ValidationError({"status": "This GPU is assigned to a user; release the GPU first."})
 
     @property
     def display_name(self):
