@@ -121,6 +121,10 @@ def audited_models():
 
 
 def json_value(value):
+    """A JSON value as the API shows it. ``""`` is null, as the API reads it (forms save ``""``
+    for an empty optional field where the API saves null; neither is a change)."""
+    if value == "":
+        return None
     if isinstance(value, datetime.datetime):
         return format_datetime(value)
     if isinstance(value, (datetime.date, datetime.time)):
@@ -247,10 +251,7 @@ SNAPSHOT_SERIALIZERS = {
 def snapshot_of(instance):
     """The full API representation of ``instance`` as its detail endpoint shows it."""
     spec = spec_for(type(instance))
-    try:
-        serializer = import_string(SNAPSHOT_SERIALIZERS[spec.resource_type])
-    except ImportError:  # TEMPORARY until the API serializers land
-        return {"id": instance.pk, **spec.values_of(instance)}
+    serializer = import_string(SNAPSHOT_SERIALIZERS[spec.resource_type])
     manager = type(instance)._default_manager
     if hasattr(manager, "for_detail"):  # load children the way the detail endpoint does
         instance = manager.for_detail().get(pk=instance.pk)
