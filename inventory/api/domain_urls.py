@@ -1,1 +1,20 @@
-urlpatterns = []
+"""Domain routes beyond CRUD (tree, search, batch, GPU assignment, sort order, overview).
+Included before the CRUD routers; every route answers with and without a trailing slash."""
+from django.urls import re_path
+
+from .gpu_views import GPUAssignmentListView, GPUAssignView, GPUReleaseView
+from .overview import DatacenterOverviewView
+from .utilization_views import GPUUtilizationView
+
+
+def route(pattern, view):
+    return re_path(rf"^{pattern}/?$", view.as_view())
+
+
+urlpatterns = [
+    route("datacenters/overview", DatacenterOverviewView),
+    route("gpus/utilization", GPUUtilizationView),
+    route(r"gpus/(?P<pk>\d+)/assign", GPUAssignView),
+    route(r"gpus/(?P<pk>\d+)/release", GPUReleaseView),
+    route(r"gpus/(?P<pk>\d+)/assignments", GPUAssignmentListView),
+]

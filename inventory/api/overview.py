@@ -1,0 +1,68 @@
+"""``GET /datacenters/overview`` (API.md §3.3): per active datacenter, its counts and the
+split of its servers by environment and status. Two queries whatever the fleet size."""
+from collections import Counter, defaultdict
+
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import GPU, Container, Datacenter, Server, Service
+
+
+def _count_per_datacenter(model, datacenter_path, counted="pk"):
+    """Subquery: how many ``counted`` values of ``model`` rows belong to the outer datacenter."""
+    rows = (
+        model.objects.filter(**{datacenter_path: OuterRef("pk")}).order_by().values(datacenter_path)
+        .annotate(n=Count(counted, distinct=counted != "pk")).values("n")
+    )
+    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+
+
+def datacenter_overview():
+    datacenters = (
+        Datacenter.objects.filter(is_active=True).order_by("name", "id")
+        .annotate(
+            container_count=_count_per_datacenter(Container, "server__datacenter"),
+            service_count=_count_per_datacenter(Service, "container__server__datacenter"),
+            gpu_server_count=_count_per_datacenter(GPU, "server__datacenter", counted="server"),
+        )
+        .values("id", "name", "location", "container_count", "service_count", "gpu_server_count")
+    )
+    env_stats, status_stats = defaultdict(Counter), defaultdict(Counter)
+    groups = Server.objects.filter(datacenter__is_active=True).order_by().values(
+        "datacenter_id", "environment_id", "status").annotate(n=Count("pk"))
+    for group in groups:
+        env_stats[group["datacenter_id"]][str(group["environment_id"])] += group["n"]
+        status_stats[group["datacenter_id"]][group["status"]] += group["n"]
+    return [
+        {
+            "id": dc["id"], "name": dc["name"], "location": dc["location"],
+            "server_count": env_stats[dc["id"]].total(),
+            "container_count": dc["container_count"], "service_count": dc["service_count"],
+            "gpu_server_count": dc["gpu_server_count"],
+            "env_stats": dict(sorted(env_stats[dc["id"]].items(), key=lambda kv: int(kv[0]))),
+            "status_stats": dict(sorted(status_stats[dc["id"]].items())),
+        }
+        for dc in datacenters
+    ]
+
+
+class DatacenterOverviewView(APIView):
+    @extend_schema(
+        summary="Per-datacenter counts for the dashboard",
+        responses=inline_serializer("DatacenterOverview", many=True, fields={
+            "id": serializers.IntegerField(), "name": serializers.CharField(),
+            "location": serializers.CharField(allow_null=True),
+            **{name: serializers.IntegerField() for name in (
+                "server_count", "container_count", "service_count", "gpu_server_count")},
+            "env_stats": serializers.DictField(child=serializers.IntegerField(),
+                                               help_text="environment id (string) -> server count"),
+            "status_stats": serializers.DictField(child=serializers.IntegerField(),
+                                                  help_text="server status -> server count"),
+        }),
+    )
+    def get(self, request):
+        return Response(datacenter_overview())
