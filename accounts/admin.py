@@ -2,13 +2,20 @@
 
 ITAM has no first/last name and no per-user permissions: ``role`` decides everything
 (admins are staff and superusers, see ``User.save``), so the page shows role,
-display name and e-mail instead.
+display name and e-mail instead. The account rules of ``accounts.services`` hold here as
+in the API: a new password or a deactivation revokes the user's tokens and sessions, and
+the last active admin can be neither demoted nor deactivated.
 """
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
+from itam.api.exceptions import Conflict
+
+from . import services
+from .choices import Role
 from .models import User, UserPreference
 
 
@@ -22,6 +29,24 @@ class UserChangeForm(auth_forms.UserChangeForm):
     class Meta(auth_forms.UserChangeForm.Meta):
         model = User
 
+    def clean(self):
+        cleaned = super().clean()
+        user = self.instance  # still the stored values: the form applies its data after clean()
+        demoted = cleaned.get("role", user.role) != Role.ADMIN
+        deactivated = cleaned.get("is_active", user.is_active) is False
+        if user.is_active and user.role == Role.ADMIN and (demoted or deactivated):
+            try:
+                services._ensure_another_active_admin(user)
+            except Conflict as conflict:
+                raise ValidationError(str(conflict.detail)) from None
+        return cleaned
+
+
+class PasswordChangeForm(auth_forms.AdminPasswordChangeForm):
+    def save(self, commit=True):
+        services.revoke_all_tokens(self.user)
+        return super().save(commit)
+
 
 class UserPreferenceInline(admin.StackedInline):
     model = UserPreference
@@ -33,6 +58,7 @@ class UserPreferenceInline(admin.StackedInline):
 class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
+    change_password_form = PasswordChangeForm
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Profile", {"fields": ("display_name", "email", "role")}),
@@ -49,3 +75,8 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     filter_horizontal = ()
     inlines = (UserPreferenceInline,)
     list_per_page = 50
+
+    def save_model(self, request, obj, form, change):
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.revoke_all_tokens(obj)
+        super().save_model(request, obj, form, change)

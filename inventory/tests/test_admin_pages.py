@@ -222,8 +222,38 @@ def test_user_add_and_password_change(admin_client):
         {"password1": "An0ther-pass-77", "password2": "An0ther-pass-77"},
     )
     assert response.status_code == 302
+    before = carol.tokens_valid_after
     carol.refresh_from_db()
     assert carol.check_password("An0ther-pass-77")
+    assert before is None and carol.tokens_valid_after is not None  # earlier tokens revoked
+
+
+def change_user_data(user, **changes):
+    data = {
+        "username": user.username, "display_name": user.display_name, "email": user.email or "",
+        "role": user.role, "is_active": "on" if user.is_active else "",
+        "preference-TOTAL_FORMS": 0, "preference-INITIAL_FORMS": 0,
+    }
+    data.update(changes)
+    return {key: value for key, value in data.items() if value != ""}
+
+
+def test_deactivating_a_user_revokes_tokens(admin_client, normal_user, api_as):
+    api = api_as(normal_user)
+    assert api.get("/auth/me").status_code == 200
+    response = admin_client.post(url(User, "change", normal_user.pk), change_user_data(normal_user, is_active=""))
+    assert response.status_code == 302
+    normal_user.refresh_from_db()
+    assert normal_user.is_active is False and normal_user.tokens_valid_after is not None
+    assert api.get("/auth/me").status_code == 401
+
+
+def test_last_active_admin_cannot_be_demoted(admin_client, admin_user):
+    response = admin_client.post(url(User, "change", admin_user.pk), change_user_data(admin_user, role=Role.USER))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.non_field_errors() == ["At least one active administrator must remain."]
+    admin_user.refresh_from_db()
+    assert admin_user.role == Role.ADMIN
 
 
 def test_duplicate_username_is_a_form_error(admin_client, normal_user):
