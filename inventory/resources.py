@@ -1,0 +1,461 @@
+"""The workbook columns of API.md §7.1, as django-import-export Resources.
+
+One Resource per sheet declares its columns (header, model attribute, widget, required
+mark), how its rows are found by natural key, the queryset and order of an export, and the
+example row of the import template. The workbook importer (``inventory.services.importing``),
+the exporter, the admin and the management commands all use these classes, so a column is
+declared once.
+
+Widgets turn a cell into a Python value (``clean``, raising ValueError with the message a
+user sees) and a value into a cell (``render``, native types so numbers stay numbers).
+"""
+import json
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from import_export import fields, resources, widgets
+from rest_framework.exceptions import ValidationError as DRFValidationError
+
+from itam.api.fields import IPAddressField
+
+from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
+from .models import GPU, Container, Datacenter, PortMapping, Server, Service
+from .workbook import restore_text
+
+INVALID_INTEGER = "A valid integer is required."
+INVALID_NUMBER = "A valid number is required."
+INVALID_BOOLEAN = "Must be TRUE or FALSE (also true/false, 1/0, yes/no)."
+
+
+def is_blank(value):
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def validation_messages(model_field, value):
+    """The messages of the model field's own validators (ranges, lengths) for ``value``."""
+    try:
+        model_field.run_validators(value)
+    except DjangoValidationError as exc:
+        return exc.messages
+    return []
+
+
+# --- widgets ------------------------------------------------------------------------------
+
+class TextWidget(widgets.CharWidget):
+    """Trimmed text; blank is None. Numeric cells become their text ("16", not "16.0")."""
+
+    def __init__(self):
+        super().__init__(coerce_to_string=False, allow_blank=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return restore_text(str(value).strip())
+
+    def render(self, value, obj=None, **kwargs):
+        return None if value in (None, "") else str(value)
+
+
+class IntegerWidget(widgets.IntegerWidget):
+    """An integer from a numeric cell or numeric text; fractions and booleans are refused."""
+
+    def __init__(self):
+        super().__init__(coerce_to_string=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        if isinstance(value, bool):
+            raise ValueError(INVALID_INTEGER)
+        if isinstance(value, int):
+            return value
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            raise ValueError(INVALID_INTEGER) from None
+        if not number.is_integer():
+            raise ValueError(INVALID_INTEGER)
+        return int(number)
+
+
+class NumberWidget(widgets.FloatWidget):
+    """A finite number from a numeric cell or numeric text."""
+
+    def __init__(self):
+        super().__init__(coerce_to_string=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        if isinstance(value, bool):
+            raise ValueError(INVALID_NUMBER)
+        try:
+            number = float(str(value).strip()) if isinstance(value, str) else float(value)
+        except (TypeError, ValueError):
+            raise ValueError(INVALID_NUMBER) from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ValueError(INVALID_NUMBER)
+        return number
+
+
+class BooleanWidget(widgets.BooleanWidget):
+    """TRUE/FALSE, true/false, 1/0, yes/no (any case) or a boolean cell."""
+
+    WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+    def __init__(self):
+        super().__init__(coerce_to_string=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        try:
+            return self.WORDS[str(value).strip().lower()]
+        except KeyError:
+            raise ValueError(INVALID_BOOLEAN) from None
+
+    def render(self, value, obj=None, **kwargs):
+        return value
+
+
+class ChoiceWidget(TextWidget):
+    """One enum value of ``choices`` (matched case-insensitively, written as stored)."""
+
+    def __init__(self, choices):
+        super().__init__()
+        self.values = {value.lower(): value for value in choices.values}
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row, **kwargs)
+        if text is None:
+            return None
+        try:
+            return self.values[text.lower()]
+        except KeyError:
+            raise ValueError(f'"{text}" is not a valid choice.') from None
+
+
+class IPWidget(TextWidget):
+    """IPv4 or IPv6, normalised exactly as the API does (itam.api.fields.IPAddressField)."""
+
+    field = IPAddressField(allow_null=True)
+
+    def clean(self, value, row=None, **kwargs):
+        text = super().clean(value, row, **kwargs)
+        if text is None:
+            return None
+        try:
+            return self.field.run_validation(text)
+        except DRFValidationError as exc:
+            raise ValueError(exc.detail[0]) from None
+
+
+class PortMappingsWidget(widgets.Widget):
+    """A JSON array of mapping objects (the writable keys of API.md §3.6) <-> a list of dicts.
+
+    ``clean`` checks every entry with the PortMapping model's own validators and returns the
+    entries normalised to ``MAPPING_KEYS``; blank is no mappings.
+    """
+
+    MAPPING_KEYS = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port",
+                    "protocol", "description")
+    REQUIRED = ("container_port", "internal_port")
+    PARSERS = {
+        "container_port": IntegerWidget(), "internal_port": IntegerWidget(), "external_port": IntegerWidget(),
+        "internal_ip": IPWidget(), "external_ip": IPWidget(), "protocol": ChoiceWidget(Protocol),
+        "description": TextWidget(),
+    }
+
+    def __init__(self):
+        super().__init__(coerce_to_string=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return []
+        try:
+            items = json.loads(restore_text(str(value)))
+        except (ValueError, RecursionError):
+            raise ValueError("Enter a JSON array of port mappings.") from None
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            raise ValueError("Enter a JSON array of port mapping objects.")
+        problems, mappings = [], []
+        for number, item in enumerate(items, start=1):
+            mapping = {}
+            for key in self.MAPPING_KEYS:
+                try:
+                    mapping[key] = self._clean_key(key, item.get(key))
+                except ValueError as exc:
+                    problems.append(f"Mapping {number}, {key}: {exc}")
+            mappings.append(mapping)
+        if problems:
+            raise ValueError(" ".join(problems))
+        return mappings
+
+    def _clean_key(self, key, raw):
+        value = self.PARSERS[key].clean(raw)
+        if value is None:
+            if key in self.REQUIRED:
+                raise ValueError("This field is required.")
+            return Protocol.TCP.value if key == "protocol" else None
+        messages = validation_messages(PortMapping._meta.get_field(key), value)
+        if messages:
+            raise ValueError(" ".join(messages))
+        return value
+
+    def render(self, value, obj=None, **kwargs):
+        if not value:
+            return None
+        return json.dumps([{key: getattr(m, key) for key in self.MAPPING_KEYS} for m in value], ensure_ascii=False)
+
+
+def mapping_dicts(mappings):
+    """Existing PortMapping objects -> the comparable form ``PortMappingsWidget.clean`` returns."""
+    return [{key: getattr(m, key) for key in PortMappingsWidget.MAPPING_KEYS} for m in mappings]
+
+
+# --- columns --------------------------------------------------------------------------
+
+class Column(fields.Field):
+    """A workbook column. ``label`` is the header without the `*` that ``required`` adds.
+
+    ``attribute`` is the model attribute the column sets on import (``None`` for columns
+    that only locate a row, such as Datacenter on the Containers sheet) and ``export_path``
+    what the export reads (``datacenter__name``).
+    """
+
+    def __init__(self, label, attribute=None, widget=None, *, required=False, export_path=None):
+        super().__init__(
+            attribute=export_path or attribute, column_name=label + ("*" if required else ""),
+            widget=widget or TextWidget(),
+        )
+        self.label = label
+        self.required = required
+        self.model_attribute = attribute
+
+
+def text(label, attribute=None, **kw):
+    return Column(label, attribute, TextWidget(), **kw)
+
+
+def integer(label, attribute, **kw):
+    return Column(label, attribute, IntegerWidget(), **kw)
+
+
+def number(label, attribute, **kw):
+    return Column(label, attribute, NumberWidget(), **kw)
+
+
+def choice(label, attribute, choices, **kw):
+    return Column(label, attribute, ChoiceWidget(choices), **kw)
+
+
+def ip(label, attribute, **kw):
+    return Column(label, attribute, IPWidget(), **kw)
+
+
+def related(label, attribute, export_path, **kw):
+    """A relation by natural key: the importer resolves the text, the export writes ``export_path``."""
+    return Column(label, attribute, TextWidget(), export_path=export_path, **kw)
+
+
+def locator(label, export_path):
+    """A required column that only helps find the row's parent (no attribute of its own)."""
+    return Column(label, None, TextWidget(), required=True, export_path=export_path)
+
+
+# --- resources ------------------------------------------------------------------------
+
+class SheetResource(resources.Resource):
+    """A sheet of the workbook. Subclasses declare columns, ``sheet``, ``report_key``,
+    ``model``, ``natural_key(obj)`` and ``EXAMPLE`` (template row by column label)."""
+
+    sheet = ""
+    report_key = ""
+    model = None
+    EXAMPLE = {}
+
+    def columns(self):
+        return self.get_export_fields()
+
+    def headers(self):
+        return self.get_export_headers()
+
+    export_select = ()  # relations the export reads, loaded with the rows
+    export_prefetch = ()
+
+    def export_queryset(self, queryset=None):
+        """``queryset`` (default: every object) with everything the export reads, in a few queries."""
+        queryset = self.model._default_manager.all() if queryset is None else queryset
+        return queryset.select_related(*self.export_select).prefetch_related(*self.export_prefetch)
+
+    def natural_key(self, obj):
+        raise NotImplementedError
+
+    def export_rows(self, objects, ordered=True):
+        """Cell values for ``objects``, in natural-key order unless ``ordered`` is False
+        (the caller already ordered them, e.g. by an API ``ordering``)."""
+        objects = sorted(objects, key=self.natural_key) if ordered else list(objects)
+        cols = self.columns()
+        return [[self.export_field(col, obj) for col in cols] for obj in objects]
+
+    def example_row(self, **overrides):
+        example = {**self.EXAMPLE, **overrides}
+        return [example.get(col.label) for col in self.columns()]
+
+
+def _lower(value):
+    return (value or "").lower()
+
+
+class DatacenterResource(SheetResource):
+    sheet, report_key, model = "Datacenters", "datacenters", Datacenter
+
+    name = text("Name", "name", required=True)
+    location = text("Location", "location")
+    description = text("Description", "description")
+    is_active = Column("Active", "is_active", BooleanWidget())
+
+    EXAMPLE = {"Name": "DC-Example", "Location": "Building A", "Description": "Example datacenter",
+               "Active": True}
+
+
+    def natural_key(self, obj):
+        return (_lower(obj.name),)
+
+
+class ServerResource(SheetResource):
+    sheet, report_key, model = "Servers", "servers", Server
+
+    datacenter = related("Datacenter", "datacenter", "datacenter__name", required=True)
+    name = text("Name", "name", required=True)
+    environment = related("Environment", "environment", "environment__code", required=True)
+    internal_ip = ip("Internal IP", "internal_ip", required=True)
+    external_ip = ip("External IP", "external_ip")
+    status = choice("Status", "status", ServerStatus)
+    cpu_cores = integer("CPU Cores", "cpu_cores")
+    memory_gb = integer("Memory (GB)", "memory_gb")
+    disk_gb = integer("Disk (GB)", "disk_gb")
+    os_type = text("OS", "os_type")
+    ssh_port = integer("SSH Port", "ssh_port")
+    ssh_user = text("SSH User", "ssh_user")
+    responsible_person = text("Responsible Person", "responsible_person")
+    cpu_usage = number("CPU Usage (%)", "cpu_usage")
+    memory_usage = number("Memory Usage (%)", "memory_usage")
+    disk_usage = number("Disk Usage (%)", "disk_usage")
+    description = text("Description", "description")
+
+    EXAMPLE = {"Datacenter": "DC-Example", "Name": "web-01", "Environment": "prod", "Internal IP": "10.0.0.7",
+               "External IP": "203.0.113.10", "Status": "online", "CPU Cores": 16, "Memory (GB)": 64,
+               "Disk (GB)": 500, "OS": "Ubuntu 22.04", "SSH Port": 22, "SSH User": "root",
+               "Responsible Person": "Alice", "CPU Usage (%)": 35.0, "Memory Usage (%)": 60.0,
+               "Disk Usage (%)": 20.0, "Description": "Example server"}
+
+
+    export_select = ("datacenter", "environment")
+
+    def natural_key(self, obj):
+        return (_lower(obj.datacenter.name), _lower(obj.name))
+
+
+class ContainerResource(SheetResource):
+    sheet, report_key, model = "Containers", "containers", Container
+
+    datacenter = locator("Datacenter", "server__datacenter__name")
+    server = related("Server", "server", "server__name", required=True)
+    name = text("Name", "name", required=True)
+    owner = related("Owner", "owner", "owner__username")
+    assigned_user = related("Assigned User", "assigned_user", "assigned_user__username")
+    purpose = text("Purpose", "purpose")
+    image = text("Image", "image")
+    container_id = text("Container ID", "container_id")
+    status = choice("Status", "status", ContainerStatus)
+    cpu_limit = number("CPU Limit", "cpu_limit")
+    memory_limit_mb = integer("Memory Limit (MB)", "memory_limit_mb")
+    cpu_usage = number("CPU Usage (%)", "cpu_usage")
+    memory_usage = number("Memory Usage (%)", "memory_usage")
+    sort_order = integer("Sort Order", "sort_order")
+    description = text("Description", "description")
+    port_mappings = Column("Port Mappings", "port_mappings", PortMappingsWidget(), export_path="sorted_mappings")
+
+    EXAMPLE = {"Datacenter": "DC-Example", "Server": "web-01", "Name": "nginx-01", "Purpose": "reverse proxy",
+               "Image": "nginx:1.27", "Container ID": "3f2a9c1b7d4e", "Status": "running", "CPU Limit": 2.0,
+               "Memory Limit (MB)": 2048, "CPU Usage (%)": 12.5, "Memory Usage (%)": 40.0, "Sort Order": 0,
+               "Description": "Example container",
+               "Port Mappings": '[{"container_port": 22, "internal_ip": null, "internal_port": 20022, '
+                                '"external_ip": null, "external_port": null, "protocol": "tcp", "description": "ssh"}]'}
+
+
+    export_select = ("server__datacenter", "owner", "assigned_user")
+    export_prefetch = (
+        Prefetch("port_mappings", queryset=PortMapping.objects.order_by("container_port", "id"),
+                 to_attr="sorted_mappings"),
+    )
+
+    def natural_key(self, obj):
+        return (_lower(obj.server.datacenter.name), _lower(obj.server.name), _lower(obj.name))
+
+
+class ServiceResource(SheetResource):
+    sheet, report_key, model = "Services", "services", Service
+
+    datacenter = locator("Datacenter", "container__server__datacenter__name")
+    server = locator("Server", "container__server__name")
+    container = related("Container", "container", "container__name", required=True)
+    name = text("Name", "name", required=True)
+    owner = related("Owner", "owner", "owner__username")
+    service_type = choice("Type", "service_type", ServiceType)
+    port = integer("Port", "port")
+    version = text("Version", "version")
+    status = choice("Status", "status", ServiceStatus)
+    health_check_url = text("Health Check URL", "health_check_url")
+    sort_order = integer("Sort Order", "sort_order")
+    description = text("Description", "description")
+
+    EXAMPLE = {"Datacenter": "DC-Example", "Server": "web-01", "Container": "nginx-01", "Name": "nginx-80",
+               "Type": "web", "Port": 80, "Version": "1.27", "Status": "healthy",
+               "Health Check URL": "http://10.0.0.7/health", "Sort Order": 0, "Description": "Example service"}
+
+
+    export_select = ("container__server__datacenter", "owner")
+
+    def natural_key(self, obj):
+        server = obj.container.server
+        return (_lower(server.datacenter.name), _lower(server.name), _lower(obj.container.name), _lower(obj.name))
+
+
+class GPUResource(SheetResource):
+    sheet, report_key, model = "GPUs", "gpus", GPU
+
+    datacenter = locator("Datacenter", "server__datacenter__name")
+    server = related("Server", "server", "server__name", required=True)
+    index = integer("Index", "index", required=True)
+    model_name = text("Model", "model", required=True)
+    memory_gb = integer("Memory (GB)", "memory_gb", required=True)
+    status = choice("Status", "status", GPUStatus)
+    assigned_to = related("Assigned To", "assigned_to", "assigned_to__username")
+    gpu_usage = number("GPU Usage (%)", "gpu_usage")
+    memory_usage = number("Memory Usage (%)", "memory_usage")
+    sort_order = integer("Sort Order", "sort_order")
+    description = text("Description", "description")
+
+    EXAMPLE = {"Datacenter": "DC-Example", "Server": "web-01", "Index": 0, "Model": "NVIDIA A100",
+               "Memory (GB)": 80, "Status": "free", "GPU Usage (%)": 0.0, "Memory Usage (%)": 0.0,
+               "Sort Order": 0, "Description": "Example GPU"}
+
+
+    export_select = ("server__datacenter", "assigned_to")
+
+    def natural_key(self, obj):
+        return (_lower(obj.server.datacenter.name), _lower(obj.server.name), obj.index)
+
+
+# The workbook's sheets in import order: later sheets refer to rows of earlier ones.
+SHEET_RESOURCES = (DatacenterResource, ServerResource, ContainerResource, ServiceResource, GPUResource)
+RESOURCE_BY_KEY = {r.report_key: r for r in SHEET_RESOURCES}

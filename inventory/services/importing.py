@@ -1,0 +1,585 @@
+"""The five-sheet workbook import (API.md §7): the one importer behind the API, the admin
+workbook page, the per-model admin import and ``manage.py import_data``.
+
+Two phases. **Check**: every row of every sheet is parsed with its Resource's widgets,
+validated with the model's validators and matched by natural key against maps loaded once
+per sheet (no per-row queries); rows to create are registered in the maps so later sheets
+can refer to them. Every problem becomes an error ``{sheet, row, column, message}``.
+**Write**: only when there is no error and it is not a dry run, all planned creates and
+updates are written in bulk, with history and one ``import`` audit entry per row, in one
+transaction. So an import either fully happens or writes nothing at all.
+"""
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
+from audit.choices import Action
+from audit.context import get_context
+from audit.recorder import spec_for
+
+from ..choices import GPUStatus, ReleaseReason
+from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from ..resources import (
+    SHEET_RESOURCES,
+    ContainerResource,
+    DatacenterResource,
+    GPUResource,
+    ServerResource,
+    ServiceResource,
+    PortMappingsWidget,
+    mapping_dicts,
+    validation_messages,
+)
+from ..workbook import normalize_header
+from .gpu_assignment import _name_of as name_of_user
+
+REQUIRED = "This field is required."
+MISSING_COLUMN = "Required column is missing."
+FORMULA = "Formulas are not allowed; enter the value itself."
+PROGRESS_EVERY = 1000
+
+
+# --- the report ---------------------------------------------------------------------------
+
+@dataclass
+class SheetReport:
+    created: int = 0
+    updated: int = 0
+    skipped: int = 0
+    errors: list = field(default_factory=list)
+
+    def as_dict(self):
+        return {"created": self.created, "updated": self.updated, "skipped": self.skipped, "errors": self.errors}
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool = False
+    sheets: dict = field(default_factory=lambda: {r.report_key: SheetReport() for r in SHEET_RESOURCES})
+
+    @property
+    def error_count(self):
+        return sum(len(s.errors) for s in self.sheets.values())
+
+    @property
+    def ok(self):
+        return self.error_count == 0
+
+    def totals(self):
+        return tuple(sum(getattr(s, k) for s in self.sheets.values()) for k in ("created", "updated", "skipped"))
+
+    @property
+    def message(self):
+        if not self.ok:
+            n = self.error_count
+            return f"Import failed: {n} error{'s' if n != 1 else ''}; nothing was written."
+        created, updated, skipped = self.totals()
+        counts = f"{created} created, {updated} updated, {skipped} skipped"
+        return f"Dry run finished: {counts}; nothing was written." if self.dry_run else f"Import finished: {counts}."
+
+    def errors(self):
+        return [e for s in self.sheets.values() for e in s.errors]
+
+    def as_dict(self):
+        return {"dry_run": self.dry_run, **{key: s.as_dict() for key, s in self.sheets.items()}}
+
+
+def import_workbook(sheets, *, user=None, overwrite=False, dry_run=False, progress=None):
+    """Import ``sheets`` ({normalized sheet name: workbook.SheetData}) and return the report.
+
+    ``user`` is the importing admin: default owner of new containers and services, and the
+    ``assigned_by`` of GPU assignments the import opens (None under ``system_context``).
+    ``progress(sheet_title, rows_done, rows_total)`` is called now and then.
+    """
+    report = ImportReport(dry_run=dry_run)
+    plan = Plan(user=user, overwrite=overwrite)
+    with transaction.atomic():
+        for resource_class in SHEET_RESOURCES:
+            sheet = sheets.get(normalize_header(resource_class.sheet))
+            if sheet is not None:
+                IMPORTERS[resource_class](plan, report.sheets[resource_class.report_key], progress).run(sheet)
+        if report.ok and not dry_run:
+            plan.write()
+    return report
+
+
+# --- lookups shared by all sheets -----------------------------------------------------------
+
+def _l(text):
+    return (text or "").lower()
+
+
+class Plan:
+    """Natural-key maps (existing and to-be-created objects) and the writes to make.
+
+    Keys are tuples of lower-cased names, e.g. a container is ``(dc, server, name)``, so a
+    row can be matched before its parents exist in the database.
+    """
+
+    def __init__(self, user, overwrite):
+        self.user = user if getattr(user, "pk", None) else None
+        self.overwrite = overwrite
+        self.now = timezone.now()
+        environments = list(Environment.objects.all())
+        self.env_by_code = {_l(env.code): env for env in environments}
+        self.env_by_name = {_l(env.name): env for env in environments}
+        self.users = {
+            _l(u.username): u
+            for u in get_user_model().objects.only("id", "username", "display_name", "is_active")
+        }
+        self.objects = defaultdict(dict)  # model -> {key: obj}
+        self.objects[Datacenter] = self.datacenters = {(_l(dc.name),): dc for dc in Datacenter.objects.all()}
+        self.loaded = defaultdict(set)  # model -> datacenter keys whose objects are in self.objects
+        self.failed = defaultdict(set)  # model -> keys of rows that had errors
+        self.creates = defaultdict(list)
+        self.updates = defaultdict(list)  # model -> [(obj, changed attrs, old audit values)]
+        self.mappings = []  # (container, [unsaved PortMapping], replace existing?)
+        self.assignee_changes = []  # (gpu, new assignee or None)
+
+    def environment(self, text):
+        return self.env_by_code.get(_l(text)) or self.env_by_name.get(_l(text))
+
+    def load(self, model, dc_keys):
+        """Put the existing ``model`` objects of those datacenters into the maps (one query)."""
+        dcs = {dc.pk: dc for k in dc_keys - self.loaded[model] if (dc := self.datacenters.get(k)) and dc.pk}
+        self.loaded[model] |= set(dc_keys)
+        dc_ids = list(dcs)
+        if not dc_ids:
+            return
+        if model is not Server:
+            self.load(Server, dc_keys)
+        servers = {s.pk: s for s in self.objects[Server].values() if s.pk}
+        if model is Server:
+            for server in Server.objects.filter(datacenter_id__in=dc_ids):
+                server.datacenter = dcs[server.datacenter_id]
+                self.objects[Server][(_l(server.datacenter.name), _l(server.name))] = server
+        elif model is Container:
+            qs = Container.objects.filter(server__datacenter_id__in=dc_ids)
+            if self.overwrite:
+                qs = qs.prefetch_related("port_mappings")
+            for c in qs:
+                c.server = servers[c.server_id]
+                self.objects[Container][self.container_key(c)] = c
+        elif model is Service:
+            self.load(Container, dc_keys)
+            containers = {c.pk: c for c in self.objects[Container].values() if c.pk}
+            for s in Service.objects.filter(container__server__datacenter_id__in=dc_ids):
+                s.container = containers[s.container_id]
+                self.objects[Service][self.container_key(s.container) + (_l(s.name),)] = s
+        elif model is GPU:
+            for g in GPU.objects.filter(server__datacenter_id__in=dc_ids):
+                g.server = servers[g.server_id]
+                self.objects[GPU][self.server_key(g.server) + (g.index,)] = g
+
+    @staticmethod
+    def server_key(server):
+        return (_l(server.datacenter.name), _l(server.name))
+
+    def container_key(self, container):
+        return self.server_key(container.server) + (_l(container.name),)
+
+    # --- writing ---
+
+    def write(self):
+        for model in (Datacenter, Server, Container, Service, GPU):
+            if self.creates[model]:
+                bulk_create_with_audit(model, self.creates[model], action=Action.IMPORT)
+            if self.updates[model]:
+                objs = [obj for obj, _, _ in self.updates[model]]
+                fields = sorted({f for _, changed, _ in self.updates[model] for f in changed} - {"port_mappings"})
+                old = {obj.pk: values for obj, _, values in self.updates[model]}
+                bulk_update_with_audit(model, objs, fields or ["updated_at"], action=Action.IMPORT, old_values=old)
+            if model is Container:
+                self.write_mappings()
+            if model is GPU:
+                self.write_assignments()
+
+    def write_mappings(self):
+        replaced = [c.pk for c, _, replace in self.mappings if replace]
+        for chunk in _chunks(replaced):
+            PortMapping.objects.filter(container_id__in=chunk).delete()
+        new = [m for _, mappings, _ in self.mappings for m in mappings]
+        if new:
+            bulk_create_with_history(new, PortMapping, batch_size=1000)
+
+    def write_assignments(self):
+        """Close the open assignment of every GPU whose assignee changed; open the new ones."""
+        gpu_ids = [gpu.pk for gpu, _ in self.assignee_changes]
+        closing = []
+        for chunk in _chunks(gpu_ids):
+            closing += GPUAssignment.objects.filter(gpu_id__in=chunk, released_at__isnull=True)
+        for assignment in closing:
+            assignment.released_at, assignment.released_by = self.now, self.user
+            assignment.release_reason = ReleaseReason.IMPORT
+        if closing:
+            bulk_update_with_history(closing, GPUAssignment, ["released_at", "released_by", "release_reason"])
+        by_name = name_of_user(self.user)
+        opening = [
+            GPUAssignment(gpu=gpu, user=assignee, user_name=name_of_user(assignee), assigned_by=self.user,
+                          assigned_by_name=by_name, assigned_at=self.now)
+            for gpu, assignee in self.assignee_changes if assignee is not None
+        ]
+        if opening:
+            bulk_create_with_history(opening, GPUAssignment, batch_size=1000)
+
+
+def _chunks(items, size=500):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+# --- one sheet ----------------------------------------------------------------------------
+
+class Row:
+    """One spreadsheet row being checked: its cleaned values by column and its errors."""
+
+    __slots__ = ("number", "values", "errors", "sheet")
+
+    def __init__(self, sheet, number):
+        self.sheet, self.number, self.values, self.errors = sheet, number, {}, []
+
+    def error(self, column, message):
+        self.errors.append({"sheet": self.sheet, "row": self.number, "column": column, "message": message})
+
+    def get(self, label, default=None):
+        return self.values.get(label, default)
+
+    def has(self, label):
+        return label in self.values
+
+
+class SheetImporter:
+    """Checks one sheet row by row and adds its creates and updates to the plan.
+
+    Subclasses name their resource and implement ``locate(row)`` -> (key, parent objects
+    to set, or None when the row cannot be placed) and may refine ``finish(row, obj, new)``.
+    """
+
+    resource_class = None
+    model = None
+    dc_column = "Datacenter"
+
+    def __init__(self, plan, report, progress=None):
+        self.plan, self.report, self.progress = plan, report, progress
+        self.resource = self.resource_class()
+        self.audit_spec = spec_for(self.model)
+        self.seen = {}  # key -> row number, for duplicates inside the sheet
+
+    def run(self, sheet):
+        columns = self.map_columns(sheet)
+        if columns is None:
+            return
+        self.plan.load(self.model, self.datacenter_keys(sheet, columns))
+        total = len(sheet.rows)
+        for done, (number, cells) in enumerate(sheet.rows, start=1):
+            self.import_row(self.parse(number, cells, columns))
+            if self.progress and (done % PROGRESS_EVERY == 0 or done == total):
+                self.progress(sheet.title, done, total)
+
+    def map_columns(self, sheet):
+        """[(Column, cell index, model field or None)] for the columns the sheet has;
+        None (with errors reported on row 1) when a required column is missing."""
+        index = {}
+        for i, header in enumerate(sheet.headers):
+            index.setdefault(normalize_header(header), i)
+        columns, missing = [], []
+        for col in self.resource.columns():
+            i = index.get(normalize_header(col.label))
+            if i is None:
+                if col.required:
+                    missing.append(col.label)
+                continue
+            columns.append((col, i, self.validated_field(col)))
+        for label in missing:
+            self.report.errors.append({"sheet": self.resource.sheet, "row": 1, "column": label, "message": MISSING_COLUMN})
+        # (label, attribute, value for a blank cell) of the plain columns ``assign`` sets
+        self.plain = [
+            (col.label, col.model_attribute, None if model_field.null else model_field.get_default())
+            for col, _, model_field in columns
+            if model_field is not None and col.model_attribute not in self.special
+        ]
+        return None if missing else columns
+
+    def validated_field(self, col):
+        """The model field whose validators check this column's values (plain fields only)."""
+        try:
+            model_field = self.model._meta.get_field(col.model_attribute or "")
+        except Exception:  # noqa: BLE001 - locators and port mappings are not model fields
+            return None
+        return None if model_field.is_relation else model_field
+
+    def datacenter_keys(self, sheet, columns):
+        position = next((i for col, i, _ in columns if col.label == self.dc_column), None)
+        if position is None:
+            return set()
+        return {(_l(str(cells[position].value)),) for _, cells in sheet.rows
+                if position < len(cells) and cells[position].value is not None}
+
+    def parse(self, number, cells, columns):
+        row = Row(self.resource.sheet, number)
+        width = len(cells)
+        for col, i, model_field in columns:
+            cell = cells[i] if i < width else None
+            if cell is not None and cell.is_formula:
+                row.error(col.label, FORMULA)
+                continue
+            try:
+                value = col.widget.clean(None if cell is None else cell.value)
+            except ValueError as exc:
+                row.error(col.label, str(exc))
+                continue
+            if value is None and col.required:
+                row.error(col.label, REQUIRED)
+                continue
+            if value is not None and model_field is not None:
+                messages = validation_messages(model_field, value)
+                if messages:
+                    row.error(col.label, " ".join(messages))
+                    continue
+            row.values[col.label] = value
+        return row
+
+    def import_row(self, row):
+        located = self.locate(row)
+        if located is None:
+            return self.fail(row, None)
+        key, parents = located
+        if key in self.seen:
+            row.error(None, f"Duplicate of row {self.seen[key]}.")
+            return self.fail(row, None)
+        self.seen[key] = row.number
+        existing = self.plan.objects[self.model].get(key)
+        if existing is not None and not self.plan.overwrite:
+            if row.errors:
+                return self.fail(row, None)
+            self.report.skipped += 1
+            return None
+        # A row with errors is still checked to the end, so that all its errors are reported.
+        obj = existing if existing is not None else self.model()
+        old = self.audit_spec.values_of(obj) if existing is not None else None
+        changed = self.assign(row, obj, parents, is_new=existing is None)
+        changed |= self.finish(row, obj, existing is None)
+        if row.errors:
+            return self.fail(row, None if existing else key)
+        if existing is None:
+            self.plan.objects[self.model][key] = obj
+            self.plan.creates[self.model].append(obj)
+            self.report.created += 1
+        elif changed:
+            self.plan.updates[self.model].append((obj, changed, old))
+            self.report.updated += 1
+        else:
+            self.report.skipped += 1
+        return obj
+
+    def fail(self, row, key):
+        self.report.errors.extend(row.errors)
+        if key is not None:
+            self.plan.failed[self.model].add(key)
+
+    def assign(self, row, obj, parents, is_new):
+        """Set the parents and every present plain column (blank -> the field's default);
+        returns the attributes whose value changed."""
+        changed = set()
+        for attr, value in parents.items():
+            if value.pk is None or getattr(obj, attr + "_id") != value.pk:
+                changed.add(attr)
+                setattr(obj, attr, value)
+        values = row.values
+        for label, attr, default in self.plain:
+            if label not in values:
+                continue  # the cell had an error
+            value = values[label]
+            if value is None:
+                value = default
+            if is_new or getattr(obj, attr) != value:
+                changed.add(attr)
+                setattr(obj, attr, value)
+        return changed
+
+    special = frozenset()
+
+    def finish(self, row, obj, is_new):
+        return set()
+
+    # helpers for subclasses
+
+    def parent(self, row, model, key, column, message, failed_too=False):
+        """The object at ``key``; None with an error unless that parent's own row already
+        failed (its row carries the error)."""
+        found = self.plan.objects[model].get(key)
+        if found is None and not failed_too and key not in self.plan.failed[model]:
+            row.error(column, message)
+        return found
+
+    def locate_on_server(self, row, own_key):
+        """(key, parents) of a row that sits on the server named by Datacenter and Server."""
+        dc_name, server_name = row.get("Datacenter"), row.get("Server")
+        if None in (dc_name, server_name, own_key):
+            return None
+        server_key = (_l(dc_name), _l(server_name))
+        server = self.parent(row, Server, server_key, None,
+                             f"Server '{server_name}' does not exist in datacenter '{dc_name}'.")
+        return server_key + (own_key,), ({"server": server} if server else {})
+
+    def user(self, row, label, *, active=False):
+        """The user named in column ``label`` (None when blank); errors when unknown."""
+        username = row.get(label)
+        if username is None:
+            return None
+        found = self.plan.users.get(_l(username))
+        if found is None:
+            row.error(label, f"User '{username}' does not exist.")
+        elif active and not found.is_active:
+            row.error(label, f"User '{username}' is inactive.")
+        return found
+
+    def set_user(self, row, obj, label, attr, *, active=False):
+        """Apply a username column to ``attr`` (blank clears it); returns {attr} if it changed."""
+        if not row.has(label):
+            return set()
+        user = self.user(row, label, active=active)
+        if user is None and row.get(label) is not None:
+            return set()  # unknown user: reported
+        if getattr(obj, attr + "_id") != (user.pk if user else None):
+            setattr(obj, attr, user)
+            return {attr}
+        return set()
+
+    def set_owner(self, row, obj, is_new):
+        """Owner: a username; blank means the importing admin on create, unchanged on update."""
+        if row.get("Owner") is not None:
+            return self.set_user(row, obj, "Owner", "owner")
+        if not is_new:
+            return set()
+        if self.plan.user is None:
+            row.error("Owner", "Give the owner's username: there is no importing user to default to.")
+            return set()
+        obj.owner = self.plan.user
+        return {"owner"}
+
+
+class DatacenterImporter(SheetImporter):
+    resource_class, model = DatacenterResource, Datacenter
+    dc_column = None
+
+    def locate(self, row):
+        name = row.get("Name")
+        return None if name is None else ((_l(name),), {})
+
+
+class ServerImporter(SheetImporter):
+    resource_class, model = ServerResource, Server
+
+    def locate(self, row):
+        dc_name, name, env_text = row.get("Datacenter"), row.get("Name"), row.get("Environment")
+        if dc_name is None or name is None:
+            return None
+        parents = {}
+        dc = self.parent(row, Datacenter, (_l(dc_name),), "Datacenter", f"Datacenter '{dc_name}' does not exist.")
+        if dc is not None:
+            parents["datacenter"] = dc
+        if env_text is not None:
+            env = self.plan.environment(env_text)
+            if env is None:
+                row.error("Environment", f"Environment '{env_text}' does not exist.")
+            else:
+                parents["environment"] = env
+        return (_l(dc_name), _l(name)), parents
+
+
+class ContainerImporter(SheetImporter):
+    resource_class, model = ContainerResource, Container
+    special = frozenset({"port_mappings"})
+
+    def locate(self, row):
+        return self.locate_on_server(row, _l(row.get("Name")) if row.get("Name") is not None else None)
+
+    def finish(self, row, obj, is_new):
+        changed = self.set_owner(row, obj, is_new)
+        changed |= self.set_user(row, obj, "Assigned User", "assigned_user")
+        if row.has("Port Mappings"):
+            changed |= self.plan_mappings(obj, row.get("Port Mappings"), is_new)
+        return changed
+
+    def plan_mappings(self, container, wanted, is_new):
+        """Replace the container's mappings with ``wanted`` when they differ (as a set)."""
+        existing = [] if is_new else list(container.port_mappings.all())
+        if not is_new and _comparable(mapping_dicts(existing)) == _comparable(wanted):
+            return set()
+        new = [PortMapping(container=container, **m) for m in wanted]
+        if new or existing:
+            container._audit_extra_changes = {"port_mappings": {
+                "old": None if is_new else [m.mapping_chain for m in existing],
+                "new": [m.mapping_chain for m in new],
+            }}
+        self.plan.mappings.append((container, new, not is_new))
+        return {"port_mappings"}
+
+
+def _comparable(mappings):
+    return sorted(tuple(str(m[k]) for k in PortMappingsWidget.MAPPING_KEYS) for m in mappings)
+
+
+class ServiceImporter(SheetImporter):
+    resource_class, model = ServiceResource, Service
+
+    def locate(self, row):
+        dc_name, server_name, container_name, name = (
+            row.get("Datacenter"), row.get("Server"), row.get("Container"), row.get("Name"))
+        if None in (dc_name, server_name, container_name, name):
+            return None
+        server_key = (_l(dc_name), _l(server_name))
+        container_key = server_key + (_l(container_name),)
+        if server_key in self.plan.objects[Server]:
+            message = f"Container '{container_name}' does not exist on server '{server_name}' in datacenter '{dc_name}'."
+        else:
+            message = f"Server '{server_name}' does not exist in datacenter '{dc_name}'."
+        container = self.parent(row, Container, container_key, None, message,
+                                failed_too=server_key in self.plan.failed[Server])
+        return container_key + (_l(name),), ({"container": container} if container else {})
+
+    def finish(self, row, obj, is_new):
+        return self.set_owner(row, obj, is_new)
+
+
+class GPUImporter(SheetImporter):
+    resource_class, model = GPUResource, GPU
+    special = frozenset({"status"})
+
+    def locate(self, row):
+        return self.locate_on_server(row, row.get("Index"))
+
+    def finish(self, row, obj, is_new):
+        """Assignee and status together: an assignee needs ``in_use``; a changed assignee
+        closes the open assignment and opens one for the new assignee when written."""
+        before = None if is_new else obj.assigned_to_id
+        changed = self.set_user(row, obj, "Assigned To", "assigned_to", active=True)
+        assignee_changed = obj.assigned_to_id != before
+        status = row.get("Status")
+        if status is None and (is_new or row.has("Status") or assignee_changed):
+            status = GPUStatus.IN_USE if obj.assigned_to_id else GPUStatus.FREE
+        elif status is None:
+            status = obj.status
+        if obj.assigned_to_id and status != GPUStatus.IN_USE:
+            row.error("Status", "A GPU assigned to a user must have status in_use.")
+        if is_new or obj.status != status:
+            obj.status = status
+            changed.add("status")
+        if assignee_changed:
+            self.plan.assignee_changes.append((obj, obj.assigned_to))
+        return changed
+
+
+IMPORTERS = {
+    DatacenterResource: DatacenterImporter,
+    ServerResource: ServerImporter,
+    ContainerResource: ContainerImporter,
+    ServiceResource: ServiceImporter,
+    GPUResource: GPUImporter,
+}
