@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from .models import AuditLog
+from .recorder import ordered_changes
 
 
 def pretty_json(value):
@@ -29,7 +30,7 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     @admin.display(description="changes")
     def changes_pretty(self, obj):
-        return pretty_json(obj.changes)
+        return pretty_json(ordered_changes(obj.changes))
 
     @admin.display(description="snapshot")
     def snapshot_pretty(self, obj):

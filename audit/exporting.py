@@ -6,6 +6,8 @@ from django.http import HttpResponse
 
 from inventory.workbook import XLSX_CONTENT_TYPE, write_workbook
 
+from .recorder import ordered_changes
+
 MAX_ROWS = 10_000
 SHEET = "Audit Logs"
 HEADERS = (
@@ -31,15 +33,8 @@ def export_rows(queryset):
         yield [
             created_at.astimezone(datetime.timezone.utc).replace(tzinfo=None, microsecond=0),
             *middle,
-            changes_text(changes),
+            json.dumps(ordered_changes(changes), ensure_ascii=False),
         ]
-
-
-def changes_text(changes):
-    """JSON text with fields sorted and each change as old-then-new (PostgreSQL's jsonb keeps
-    no key order of its own)."""
-    ordered = {field: {"old": change.get("old"), "new": change.get("new")} for field, change in sorted(changes.items())}
-    return json.dumps(ordered, ensure_ascii=False)
 
 
 def export_filename(now=None):

@@ -145,6 +145,12 @@ def diff(spec, old, new):
     return changes
 
 
+def ordered_changes(changes):
+    """``changes`` with fields sorted and each as old-then-new, for people reading it
+    (PostgreSQL's jsonb keeps no key order of its own)."""
+    return {field: {"old": change.get("old"), "new": change.get("new")} for field, change in sorted(changes.items())}
+
+
 def merge_extra_changes(changes, extra, created=False):
     """Add changes the model fields cannot see (a container's port mappings), dropping no-ops.
     On a create every value is new, so ``old`` is null as for the model fields."""

@@ -1,6 +1,9 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from audit.models import AuditLog
+from audit.recorder import ordered_changes
 from itam.api.fields import DateTimeField
 
 LIST_FIELDS = (
@@ -22,6 +25,12 @@ class AuditLogSerializer(serializers.ModelSerializer):
 
 
 class AuditLogDetailSerializer(AuditLogSerializer):
+    changes = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_changes(self, entry):
+        return ordered_changes(entry.changes)
+
     class Meta(AuditLogSerializer.Meta):
         fields = LIST_FIELDS + DETAIL_ONLY_FIELDS
         read_only_fields = fields
