@@ -2,9 +2,7 @@
 import datetime
 import json
 
-from django.http import HttpResponse
-
-from inventory.workbook import XLSX_CONTENT_TYPE, write_workbook
+from inventory.workbook import write_workbook
 
 from .recorder import ordered_changes
 
@@ -20,9 +18,9 @@ COLUMNS = (
 )
 
 
-def newest(queryset, limit=MAX_ROWS):
-    """The ``limit`` newest entries of ``queryset``, kept in the queryset's own order (one query)."""
-    cut = queryset.order_by("-created_at", "-id").values("pk")[:limit]
+def newest(queryset):
+    """The ``MAX_ROWS`` newest entries of ``queryset``, kept in the queryset's own order (one query)."""
+    cut = queryset.order_by("-created_at", "-id").values("pk")[:MAX_ROWS]
     return queryset.filter(pk__in=cut)
 
 
@@ -42,8 +40,6 @@ def export_filename(now=None):
     return f"audit_logs_{now:%Y%m%d_%H%M%S}.xlsx"
 
 
-def export_response(queryset):
-    content = write_workbook([(SHEET, HEADERS, export_rows(newest(queryset)))])
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{export_filename()}"'
-    return response
+def export_workbook(queryset):
+    """xlsx bytes of the newest ``MAX_ROWS`` entries of ``queryset``, in its order."""
+    return write_workbook([(SHEET, HEADERS, export_rows(newest(queryset)))])

@@ -1,9 +1,13 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
 
-from audit.exporting import export_response
+from audit.exporting import export_filename, export_workbook
 from audit.models import AuditLog
+from inventory.api.import_export_views import xlsx_response
+from inventory.workbook import XLSX_CONTENT_TYPE
 from itam.api.permissions import IsAdmin
 
 from .filters import AuditLogFilter
@@ -36,6 +40,11 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return AuditLogSerializer if self.action == "list" else AuditLogDetailSerializer
 
+    @extend_schema(
+        summary="The newest 10,000 matching entries as an xlsx file", filters=True,
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+    )
     @action(detail=False, url_path="export", content_negotiation_class=FirstRendererNegotiation)
     def export(self, request):
-        return export_response(self.filter_queryset(self.get_queryset()))
+        content = export_workbook(self.filter_queryset(self.get_queryset()))
+        return xlsx_response(content, export_filename())
