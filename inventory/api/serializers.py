@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from itam.api import fields
 from itam.api.exceptions import Conflict
-from itam.api.serializers import ModelSerializer, save_unique
+from itam.api.serializers import ModelSerializer, WholeListSerializer, save_unique
 
 from ..choices import Protocol
 from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
@@ -98,6 +98,7 @@ class PortMappingSerializer(ModelSerializer):
             "external_port", "protocol", "description", "internal_address", "external_address",
             "mapping_chain",
         ]
+        list_serializer_class = WholeListSerializer
 
 
 class ServiceSerializer(ModelSerializer):

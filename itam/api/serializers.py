@@ -62,6 +62,22 @@ class ModelSerializer(serializers.ModelSerializer):
         return instance
 
 
+class WholeListSerializer(serializers.ListSerializer):
+    """A nested list that is written as a whole (a container's port mappings): each item is
+    validated as a complete new object, also inside a partial update, and a value that is not
+    a list is an error on the field itself."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list):
+            message = self.error_messages["not_a_list"].format(input_type=type(data).__name__)
+            raise serializers.ValidationError([message], code="not_a_list")
+        items = [type(self.child)(data=item, context=self.context) for item in data]
+        errors = [{} if item.is_valid() else item.errors for item in items]
+        if any(errors):
+            raise serializers.ValidationError(errors)
+        return [item.validated_data for item in items]
+
+
 def save_unique(instance):
     """Save after the uniqueness check; a concurrent duplicate (IntegrityError) gives the same 422."""
     ensure_unique(instance)
