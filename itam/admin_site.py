@@ -11,6 +11,7 @@ class ITAMAdminSite(admin.AdminSite):
     site_header = "ITAM administration"
     site_title = "ITAM admin"
     index_title = "Dashboard"
+    site_url = None  # no public site: hide "View site"
 
     def get_urls(self):
         # Before the site's own patterns: its catch-all would otherwise answer first.
