@@ -252,3 +252,28 @@ class TestTreePage:
         client = Client()
         client.force_login(normal_user)
         assert client.get("/admin/tree/")["Location"] == "/admin/login/?next=/admin/tree/"
+
+
+@pytest.mark.django_db
+class TestListPolish:
+    @pytest.mark.parametrize("model, plural", [
+        ("datacenter", "datacenters"), ("server", "servers"), ("container", "containers"),
+        ("service", "services"), ("gpu", "GPUs"),
+    ])
+    def test_workbook_lists_link_to_the_import_preview_and_their_export(self, admin_client, model, plural):
+        html = admin_client.get(f"/admin/inventory/{model}/").content.decode()
+
+        assert '<a href="/admin/inventory/workbook/" class="itam-import-link">Import workbook (with preview)</a>' in html
+        assert f'<a href="/admin/inventory/workbook/export/?type={model}s" class="itam-export-link">Export {plural} (.xlsx)</a>' in html
+        assert admin_client.get(f"/admin/inventory/workbook/export/?type={model}s").status_code == 200
+
+    def test_other_lists_have_no_workbook_link(self, admin_client):
+        assert "itam-import-link" not in admin_client.get("/admin/inventory/environment/").content.decode()
+
+    def test_empty_lists_say_so(self, admin_client):
+        assert '<p class="itam-empty" id="changelist-empty">No servers yet.</p>' in admin_client.get(
+            "/admin/inventory/server/").content.decode()
+        ServerFactory(status="online")
+        html = admin_client.get("/admin/inventory/server/?status__exact=offline").content.decode()
+        assert '<p class="itam-empty" id="changelist-empty">No servers match the search or filters.</p>' in html
+        assert "changelist-empty" not in admin_client.get("/admin/inventory/server/").content.decode()

@@ -129,6 +129,31 @@ def test_assign_and_release_from_the_server_page(admin_page):
     assert GPUAssignment.objects.get(gpu=gpu).release_reason == "node maintenance"
 
 
+def test_import_a_workbook_through_preview_and_confirm(admin_page, ops_admin, tmp_path, screenshot):
+    from inventory.services.exporting import template_workbook
+
+    page = admin_page
+    EnvironmentFactory(code="prod")
+    workbook = tmp_path / "fleet.xlsx"
+    workbook.write_bytes(template_workbook(owner=ops_admin))  # one consistent row per sheet
+
+    page.goto("/admin/inventory/server/")
+    page.get_by_role("link", name="Import workbook (with preview)").click()
+    page.set_input_files("#id_file", str(workbook))
+    page.locator('input[type="submit"][value="Check the file"]').click()
+
+    expect(page.locator("#import-summary")).to_have_text("The file is valid. Nothing has been written yet.")
+    expect(page.locator("#import-counts tbody tr")).to_have_count(5)
+    expect(page.locator("#import-counts tbody tr").nth(1).locator("td")).to_have_text(["Servers", "1", "0", "0", "0"])
+    assert not Server.objects.exists()  # the preview is a dry run
+    screenshot(page, "preview")
+    page.locator('input[type="submit"][value="Confirm import"]').click()
+
+    expect(page.locator(".messagelist .success")).to_contain_text("Import finished: 5 created, 0 updated, 0 skipped.")
+    server = Server.objects.get()
+    assert (server.containers.count(), server.gpus.count()) == (1, 1)
+
+
 def test_history_and_revert_a_change(admin_page):
     page = admin_page
     server = ServerFactory(name="web-01", responsible_person="Alice")
