@@ -1,8 +1,13 @@
 """Read querysets that declare their own loading. Every endpoint, admin page, export and
 search that shows an object of a kind starts from the same queryset method here, so
 related rows and counts are fetched once, never per row."""
+from collections import namedtuple
+
 from django.db import models
 from django.db.models import Count, OuterRef, Prefetch, Subquery
+
+
+TreeQuerySets = namedtuple("TreeQuerySets", "servers containers gpus services")
 
 
 class ServerQuerySet(models.QuerySet):
@@ -20,6 +25,23 @@ class ServerQuerySet(models.QuerySet):
         return self.with_related().annotate(
             container_count=models.functions.Coalesce(Subquery(containers), 0),
             gpu_count=models.functions.Coalesce(Subquery(gpus), 0),
+        )
+
+    def for_tree(self, level=1):
+        """The querysets of ``GET /servers/tree`` for these servers: one per level of the
+        hierarchy (children are selected by a subquery on these servers, not by id lists)."""
+        from .models import GPU, Container, Service
+
+        ids = self.order_by().values("pk")
+        deeper = level >= 2
+        return TreeQuerySets(
+            servers=self.with_counts().order_by("name", "id"),
+            containers=Container.objects.with_counts().filter(server__in=ids).order_by("sort_order", "id")
+            if deeper else Container.objects.none(),
+            gpus=GPU.objects.with_related().filter(server__in=ids).order_by("sort_order", "index", "id")
+            if deeper else GPU.objects.none(),
+            services=Service.objects.with_related().filter(container__server__in=ids).order_by("sort_order", "id")
+            if level >= 3 else Service.objects.none(),
         )
 
     def for_detail(self):

@@ -1,0 +1,235 @@
+"""Render a queryset with a serializer's exact output, without model instances.
+
+The tree renders the whole fleet (tens of thousands of objects); building a model instance
+per row and walking DRF's per-field machinery costs ~10x the time of fetching the rows.
+``renderer_for(SerializerClass)`` compiles the serializer's own field list once into a plan:
+
+- a field whose source is a model column, possibly across foreign keys
+  (``datacenter.name``), is read from a ``.values()`` row and passed through that field's
+  ``to_representation`` (the same conversion DRF applies);
+- a related-id field (``datacenter_id``) reads the foreign key column;
+- anything else (a model property such as ``ssh_command``, a ``source="*"`` field such as a
+  count or the GPU's open assignment) runs the field's own ``get_attribute`` and
+  ``to_representation`` on a light row object that carries the row's values and borrows
+  the model's properties and methods;
+- a nested ``many=True`` serializer is filled from the queryset's own ``Prefetch`` of that
+  relation, rendered by that serializer's plan; other prefetches become attributes of the
+  row objects (``open_assignments``), as ``prefetch_related`` would set them.
+
+So a serializer stays the one definition of a shape; ``test_api_tree`` checks that this
+output equals ``Serializer(queryset, many=True).data`` field for field.
+"""
+from functools import cache
+from types import SimpleNamespace
+
+from django.db.models import Prefetch
+from rest_framework import serializers
+from rest_framework.fields import SkipField
+
+# Related values that model properties read beyond their own columns, as ``__`` paths;
+# they reach the property as nested attributes (``self.container.server.internal_ip``).
+PROPERTY_INPUTS = {
+    "inventory.PortMapping": ("container__server__internal_ip",),
+}
+
+
+def _column_path(model, attrs):
+    """``(values path, ends on a relation)`` for a source naming a model column (following
+    forward foreign keys, ``datacenter.name``), else None (a property, a method, ``*``)."""
+    path = []
+    for position, attr in enumerate(attrs):
+        field = next((f for f in model._meta.concrete_fields if attr in (f.name, f.attname)), None)
+        if field is None:
+            return None
+        last = position == len(attrs) - 1
+        if field.is_relation and attr == field.name and not last:
+            path.append(field.name)
+            model = field.related_model
+            continue
+        if not last:
+            return None
+        return "__".join([*path, field.attname]), field.is_relation and attr == field.name
+    return None
+
+
+def _converter(field, is_relation):
+    """What DRF applies to a non-null attribute: a related-id field shows the pk (through
+    its ``pk_field`` when it has one); any other field its ``to_representation``."""
+    if is_relation:
+        pk_field = getattr(field, "pk_field", None)
+        return pk_field.to_representation if pk_field is not None else None
+    return field.to_representation
+
+
+@cache
+def _row_class(model):
+    """A plain class borrowing the model's properties and methods (not those named like a
+    column, nor ``pk``), so that row objects answer them from their own values."""
+    reserved = {"pk"} | {n for f in model._meta.concrete_fields for n in (f.name, f.attname)}
+    borrowed = {}
+    for klass in reversed(model.__mro__):
+        for name, value in vars(klass).items():
+            if name in reserved or name.startswith("__"):
+                continue
+            if isinstance(value, property) or callable(value):
+                borrowed[name] = value
+    return type(f"{model.__name__}Row", (), borrowed)
+
+
+def _row_object(model, row):
+    obj = _row_class(model)()
+    obj.__dict__ = row
+    return obj
+
+
+def _nest(row, path):
+    """Expose ``row["a__b__c"]`` as ``row.a.b.c`` on the row object."""
+    *parents, leaf = path.split("__")
+    node = row
+    for name in parents:
+        node = vars(node.setdefault(name, SimpleNamespace()))
+    node[leaf] = row[path]
+
+
+def _group(rows, key):
+    grouped = {}
+    for row in rows:
+        grouped.setdefault(row[key], []).append(row)
+    return grouped
+
+
+def _prefetches(queryset):
+    for lookup in queryset._prefetch_related_lookups:
+        prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
+        if "__" in prefetch.prefetch_through:
+            raise NotImplementedError(f"nested prefetch {prefetch.prefetch_through!r} is not supported")
+        yield prefetch
+
+
+def _children_of(model, queryset, rows, prefetch):
+    """The reverse relation's rows for the objects of ``queryset``, in the prefetch
+    queryset's order, and the name of their foreign key column. A whole queryset is
+    matched by subquery (a fleet has more ids than a statement may carry), a slice by ids."""
+    relation = model._meta.get_field(prefetch.prefetch_through)
+    children = prefetch.queryset if prefetch.queryset is not None else relation.related_model._default_manager.all()
+    parents = [row["pk"] for row in rows] if queryset.query.is_sliced else queryset.order_by().values("pk")
+    return children.filter(**{f"{relation.field.name}__in": parents}), relation.field.attname
+
+
+_SKIP = object()
+
+# Field conversions that return a value from the database unchanged (str of a str, int of
+# an int, float of a float, an enum value that passed its check constraint): not called.
+_IDENTITY = {
+    serializers.CharField.to_representation, serializers.IntegerField.to_representation,
+    serializers.FloatField.to_representation, serializers.ChoiceField.to_representation,
+    serializers.ReadOnlyField.to_representation,
+}
+
+
+def _is_identity(convert):
+    return getattr(convert, "__func__", None) in _IDENTITY
+
+
+def _computed(field, obj):
+    """DRF's own steps for one field of one object: get_attribute, then to_representation
+    unless null; a field DRF would skip is marked ``_SKIP``."""
+    try:
+        value = field.get_attribute(obj)
+    except SkipField:
+        return _SKIP
+    return None if value is None else field.to_representation(value)
+
+
+def fetch_objects(queryset, extra=()):
+    """Row objects (all own columns, borrowed properties) of ``queryset``, one query."""
+    model = queryset.model
+    names = list(dict.fromkeys([f.attname for f in model._meta.concrete_fields] + list(extra)))
+    return [_row_object(model, row) for row in queryset.prefetch_related(None).values(*names)]
+
+
+class Renderer:
+    """The compiled plan of one serializer class (see the module docstring)."""
+
+    def __init__(self, serializer_class):
+        serializer = serializer_class()
+        self.model = serializer.Meta.model
+        self.columns, self.nested, self.plan = [], {}, []
+        has_computed = False
+        for name, field in serializer.fields.items():
+            if field.write_only:
+                continue
+            if isinstance(field, serializers.ListSerializer):
+                self.nested[field.source] = type(field.child)
+                self.plan.append((name, "nested", field.source, None))
+                continue
+            column = _column_path(self.model, field.source_attrs) if field.source != "*" else None
+            if column is None:
+                has_computed = True
+                self.plan.append((name, "computed", field, None))
+            else:
+                path, is_relation = column
+                self.columns.append(path)
+                self.plan.append((name, "column", path, _converter(field, is_relation)))
+        self.property_inputs = PROPERTY_INPUTS.get(self.model._meta.label, ()) if has_computed else ()
+        # Properties read the model's own columns.
+        self.own_columns = [f.attname for f in self.model._meta.concrete_fields] if has_computed else []
+        self.render = self._compile()  # row dict -> the serializer's output for that object
+
+    def fetch(self, queryset, extra=()):
+        """Row dicts of ``queryset`` (one query) with its prefetched relations attached
+        (one query each)."""
+        names = ["pk", *self.columns, *self.own_columns, *queryset.query.annotations, *self.property_inputs, *extra]
+        rows = list(queryset.prefetch_related(None).values(*dict.fromkeys(names)))
+        for row in rows:
+            for path in self.property_inputs:
+                _nest(row, path)
+        for prefetch in _prefetches(queryset):
+            children, fk = _children_of(self.model, queryset, rows, prefetch)
+            if prefetch.prefetch_to in self.nested:
+                child = renderer_for(self.nested[prefetch.prefetch_to])
+                groups = _group(child.fetch(children, extra=(fk,)), fk)
+                for row in rows:
+                    row[prefetch.prefetch_to] = [child.render(c) for c in groups.get(row["pk"], ())]
+            else:
+                groups = {}
+                for obj in fetch_objects(children):
+                    groups.setdefault(getattr(obj, fk), []).append(obj)
+                for row in rows:
+                    row[prefetch.to_attr or prefetch.prefetch_to] = groups.get(row["pk"], [])
+        return rows
+
+    def _compile(self):
+        """The plan as one generated function building a dict literal: ~10x faster per row
+        than interpreting the plan, which matters at tens of thousands of rows."""
+        env = {"SKIP": _SKIP, "computed": _computed, "new_obj": lambda row: _row_object(self.model, row)}
+        items = []
+        for i, (name, kind, key, convert) in enumerate(self.plan):
+            if kind == "computed":
+                env[f"f{i}"] = key
+                items.append(f"{name!r}: computed(f{i}, obj)")
+            elif kind == "column" and convert is not None and not _is_identity(convert):
+                env[f"c{i}"] = convert
+                items.append(f"{name!r}: None if (v := row[{key!r}]) is None else c{i}(v)")
+            else:
+                items.append(f"{name!r}: row[{key!r}]")
+        has_computed = any(kind == "computed" for _, kind, _, _ in self.plan)
+        source = "\n".join([
+            "def render(row):",
+            "    obj = new_obj(row)" if has_computed else "",
+            "    out = {" + ", ".join(items) + "}",
+            "    if SKIP in out.values():" if has_computed else "    if False:",
+            "        out = {k: v for k, v in out.items() if v is not SKIP}",
+            "    return out",
+        ])
+        exec(compile(source, f"<render {self.model.__name__}>", "exec"), env)  # noqa: S102 - built from field names
+        return env["render"]
+
+    def render_many(self, queryset):
+        render = self.render
+        return [render(row) for row in self.fetch(queryset)]
+
+
+@cache
+def renderer_for(serializer_class):
+    return Renderer(serializer_class)

@@ -1,0 +1,78 @@
+"""``GET /servers/tree`` (API.md §4): the whole fleet as server nodes, optionally with
+their resource card, containers, GPUs (level 2) and the containers' services (level 3).
+
+One query per level of the hierarchy whatever the fleet size (see
+``ServerQuerySet.for_tree``); nodes are the list serializers' output plus ``_type``,
+rendered by ``inventory.api.fastrender`` which derives from those serializers.
+"""
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..models import Server
+from .fastrender import renderer_for
+from .filters import ServerFilter
+from .params import query_params
+from .serializers import ContainerSerializer, GPUSerializer, ServerSerializer, ServiceSerializer
+
+CARD_FIELDS = ("cpu_usage", "memory_usage", "disk_usage", "cpu_cores", "memory_gb", "disk_gb", "gpu_count",
+               "updated_at", "ssh_command", "internal_ip")
+TREE_FILTERS = ("datacenter_id", "environment_id", "status", "keyword")
+
+
+class TreeParams(serializers.Serializer):
+    expand_level = serializers.ChoiceField(choices=[1, 2, 3], required=False, default=1,
+                                           error_messages={"invalid_choice": "Must be 1, 2 or 3."})
+
+
+def resource_card(server):
+    return {"_type": "_resource_card", "id": f"card_{server['id']}", **{f: server[f] for f in CARD_FIELDS}}
+
+
+def typed(node, kind):
+    node["_type"] = kind
+    return node
+
+
+def build_tree(servers, level):
+    """Server nodes for ``level`` from the querysets of ``Server.objects.for_tree``."""
+    server_nodes = renderer_for(ServerSerializer).render_many(servers.servers)
+    if level == 1:
+        return server_nodes
+    children = {node["id"]: [resource_card(node)] for node in server_nodes}
+    services = {}
+    if level == 3:
+        for node in renderer_for(ServiceSerializer).render_many(servers.services):
+            services.setdefault(node["container_id"], []).append(typed(node, "service"))
+    for node in renderer_for(ContainerSerializer).render_many(servers.containers):
+        if level == 3:
+            node["children"] = services.get(node["id"], [])
+        children[node["server_id"]].append(typed(node, "container"))
+    for node in renderer_for(GPUSerializer).render_many(servers.gpus):
+        children[node["server_id"]].append(typed(node, "gpu"))
+    for node in server_nodes:
+        node["hasChildren"] = True
+        node["children"] = children[node["id"]]
+    return server_nodes
+
+
+class ServerTreeView(APIView):
+    @extend_schema(
+        summary="The server tree",
+        parameters=[TreeParams, *[OpenApiParameter(name, str, description="As in the server list.")
+                                  for name in TREE_FILTERS]],
+        responses=ServerSerializer(many=True),
+        description="Level 1: server objects. Level 2: plus hasChildren and children (resource card, "
+                    "containers with _type 'container', GPUs with _type 'gpu'). Level 3: containers also "
+                    "have children (services with _type 'service').",
+    )
+    def get(self, request):
+        level = query_params(request, TreeParams)["expand_level"]
+        filters = ServerFilter(
+            data={k: v for k, v in request.query_params.items() if k in TREE_FILTERS},
+            queryset=Server.objects.all(), request=request,
+        )
+        if not filters.is_valid():
+            raise serializers.ValidationError(filters.errors)
+        return Response(build_tree(filters.qs.for_tree(level), level))
