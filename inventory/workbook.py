@@ -49,6 +49,21 @@ def restore_text(value):
     return value
 
 
+def read_upload(upload, max_bytes):
+    """The sheets of an uploaded workbook (a Django UploadedFile, or None when absent).
+
+    Raises WorkbookError with a message for the person who uploaded it: no file, a name not
+    ending in .xlsx (.xls included), more than ``max_bytes``, or not a readable workbook.
+    """
+    if upload is None:
+        raise WorkbookError("No file was submitted.")
+    if not upload.name.lower().endswith(".xlsx"):
+        raise WorkbookError("Upload an Excel workbook whose name ends in .xlsx (.xls and other formats are not supported).")
+    if upload.size > max_bytes:
+        raise WorkbookError(f"The file is larger than {max_bytes // (1024 * 1024)} MB.")
+    return read_workbook(upload)
+
+
 def read_workbook(fileobj):
     """{normalized sheet name: SheetData} for every sheet of an xlsx file.
 

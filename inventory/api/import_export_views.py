@@ -15,7 +15,8 @@ from itam.api.filters import StrictBooleanField
 from itam.api.permissions import IsAdmin
 
 from ..services import exporting, importing
-from ..workbook import XLSX_CONTENT_TYPE, WorkbookError, read_workbook
+from ..workbook import XLSX_CONTENT_TYPE, WorkbookError
+from ..workbook import read_upload as read_upload_checked
 from . import filters
 
 LIST_FILTERS = {
@@ -80,20 +81,10 @@ class ImportView(APIView):
 
 def read_upload(upload):
     """The sheets of an uploaded workbook, or a 400 on ``file`` saying what is wrong with it."""
-    def bad(message):
-        return exceptions.ValidationError({"file": [message]})
-
-    if upload is None:
-        raise bad("No file was submitted.")
-    if not upload.name.lower().endswith(".xlsx"):
-        raise bad("Upload an Excel workbook whose name ends in .xlsx (.xls and other formats are not supported).")
-    limit = settings.IMPORT_MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        raise bad(f"The file is larger than {limit // (1024 * 1024)} MB.")
     try:
-        return read_workbook(upload)
+        return read_upload_checked(upload, settings.IMPORT_MAX_UPLOAD_BYTES)
     except WorkbookError as exc:
-        raise bad(str(exc)) from None
+        raise exceptions.ValidationError({"file": [str(exc)]}) from None
 
 
 class ExportView(APIView):

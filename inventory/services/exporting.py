@@ -38,6 +38,12 @@ def querysets_for_all(server_ids=None):
     return {key: RESOURCE_BY_KEY[key]().export_queryset(qs) for key, qs in scoped.items()}
 
 
+def querysets_for(export_type):
+    """{report key: queryset} of everything of ``export_type`` (``all`` or one sheet's key)."""
+    querysets = querysets_for_all()
+    return querysets if export_type == "all" else {export_type: querysets[export_type]}
+
+
 def export_workbook(querysets, *, ordered=True):
     """xlsx bytes with one sheet per entry of ``querysets`` ({report key: queryset}), in
     workbook order. Rows follow the natural key unless ``ordered`` is False (the querysets

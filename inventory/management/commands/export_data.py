@@ -1,7 +1,7 @@
 """manage.py export_data FILE [--type TYPE]: the workbook export of API.md §7.4."""
 from django.core.management.base import BaseCommand, CommandError
 
-from inventory.services.exporting import EXPORT_TYPES, export_workbook, querysets_for_all
+from inventory.services.exporting import EXPORT_TYPES, export_workbook, querysets_for
 
 
 class Command(BaseCommand):
@@ -12,9 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--type", default="all", choices=EXPORT_TYPES, help="what to export (default: all)")
 
     def handle(self, *args, file, type, **options):
-        querysets = querysets_for_all()
-        if type != "all":
-            querysets = {type: querysets[type]}
+        querysets = querysets_for(type)
         content = export_workbook(querysets)
         try:
             with open(file, "wb") as handle:

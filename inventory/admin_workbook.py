@@ -1,0 +1,125 @@
+"""The admin's whole-workbook page: import with a dry-run preview then confirm, and export.
+
+The same importer and exporter as the API (``inventory.services``). The uploaded file is
+kept in django-import-export's temporary storage between preview and confirm; the confirm
+form carries its name signed, so a posted name can never point at another file.
+"""
+import os
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core import signing
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from import_export.tmp_storages import TempFolderStorage
+
+from .api.import_export_views import xlsx_response
+from .resources import SHEET_RESOURCES
+from .services import exporting, importing
+from .workbook import WorkbookError, read_upload, read_workbook
+
+SIGNING_SALT = "inventory.admin_workbook"
+PREVIEW_MAX_AGE = 3600  # seconds a previewed file may wait for its confirmation
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label="Workbook (.xlsx)")
+    overwrite = forms.BooleanField(required=False, help_text="Update existing rows instead of skipping them.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        try:
+            self.sheets = read_upload(upload, settings.IMPORT_MAX_UPLOAD_BYTES)
+        except WorkbookError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload
+
+
+class ConfirmForm(forms.Form):
+    token = forms.CharField(widget=forms.HiddenInput)
+    overwrite = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_token(self):
+        try:
+            return signing.loads(self.cleaned_data["token"], salt=SIGNING_SALT, max_age=PREVIEW_MAX_AGE)
+        except signing.BadSignature:
+            raise forms.ValidationError("The preview has expired; upload the file again.") from None
+
+
+class ExportForm(forms.Form):
+    type = forms.ChoiceField(choices=[(t, t.title()) for t in exporting.EXPORT_TYPES], initial="all")
+
+
+def workbook_view(request):
+    """GET: the import and export forms. POST: preview (dry run) or confirm an import."""
+    context = {"export_form": ExportForm(), "import_form": ImportForm()}
+    if request.method == "POST" and "token" in request.POST:
+        return confirm(request, context)
+    if request.method == "POST":
+        form = context["import_form"] = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            return preview(request, form, context)
+    return render(request, "admin/inventory/workbook_import.html", context, "Import / export workbook")
+
+
+def preview(request, form, context):
+    overwrite = form.cleaned_data["overwrite"]
+    report = importing.import_workbook(form.sheets, user=request.user, overwrite=overwrite, dry_run=True)
+    if report.ok:
+        storage = TempFolderStorage(read_mode="rb")
+        form.cleaned_data["file"].seek(0)
+        storage.save(form.cleaned_data["file"].read())
+        token = signing.dumps(os.path.basename(storage.name), salt=SIGNING_SALT)
+        context["confirm_form"] = ConfirmForm(initial={"token": token, "overwrite": overwrite})
+    context.update(report=report, rows=report_rows(report), overwrite=overwrite)
+    return render(request, "admin/inventory/workbook_preview.html", context, "Import preview")
+
+
+def confirm(request, context):
+    form = ConfirmForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("token", ["The confirmation is invalid."])))
+        return redirect("inventory_workbook")
+    storage = TempFolderStorage(read_mode="rb", name=form.cleaned_data["token"])
+    try:
+        sheets = read_workbook(storage.read())
+    except (OSError, WorkbookError):
+        messages.error(request, "The previewed file is gone; upload it again.")
+        return redirect("inventory_workbook")
+    overwrite = form.cleaned_data["overwrite"]
+    report = importing.import_workbook(sheets, user=request.user, overwrite=overwrite)
+    if not report.ok:  # the data changed since the preview
+        context.update(report=report, rows=report_rows(report), overwrite=overwrite)
+        return render(request, "admin/inventory/workbook_preview.html", context, "Import preview")
+    storage.remove()
+    messages.success(request, report.message)
+    return redirect("inventory_workbook")
+
+
+def export_view(request):
+    form = ExportForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, "Choose what to export.")
+        return redirect("inventory_workbook")
+    export_type = form.cleaned_data["type"]
+    content = exporting.export_workbook(exporting.querysets_for(export_type))
+    return xlsx_response(content, exporting.export_filename(export_type))
+
+
+def report_rows(report):
+    """(sheet title, counts) per sheet for the preview table."""
+    return [(r.sheet, report.sheets[r.report_key]) for r in SHEET_RESOURCES]
+
+
+def render(request, template, context, title):
+    return TemplateResponse(request, template, {**admin.site.each_context(request), "title": title, **context})
+
+
+def urls(site):
+    """The page's URL patterns under /admin/ (names ``inventory_workbook``, ``inventory_workbook_export``)."""
+    return [
+        path("inventory/workbook/", site.admin_view(workbook_view), name="inventory_workbook"),
+        path("inventory/workbook/export/", site.admin_view(export_view), name="inventory_workbook_export"),
+    ]
