@@ -97,3 +97,15 @@ def test_import_writes_one_import_entry_per_row_sharing_the_request_id(admin_api
     [entry] = AuditLog.objects.all()  # DC-B is unchanged: no entry
     assert (entry.action, entry.resource_name, entry.changes) == (
         "import", "DC-A", {"location": {"old": "Hall 1", "new": "Hall 9"}})
+
+
+def test_init_db_writes_system_entries():
+    call_command("init_db", stdout=io.StringIO())
+    entries = list(AuditLog.objects.order_by("id"))
+    assert sorted((e.resource_type, e.resource_name) for e in entries) == [
+        ("environment", "Development"), ("environment", "Production"), ("environment", "Staging"),
+        ("environment", "Test"), ("user", "admin"),
+    ]
+    assert {(e.action, e.user_id, e.username, e.ip_address, e.request_id) for e in entries} == {
+        ("create", None, "system", None, None)}
+    assert entries[-1].changes["password"] == {"old": None, "new": "***"}
