@@ -147,4 +147,5 @@ def _conflict_message(model, constraint, field):
 
 
 def _generic_message(model, field):
-    return f"A {model._meta.verbose_name} with this {field.verbose_name} already exists."
+    noun = model._meta.verbose_name
+    return f"{'An' if noun[:1].lower() in 'aeiou' else 'A'} {noun} with this {field.verbose_name} already exists."
