@@ -52,12 +52,13 @@ def browser():
             pytest.fail(f"{reason} ITAM_REQUIRE_BROWSER=1: the browser tests must run.", pytrace=False)
         _skip_reason.append(reason)
         pytest.skip(reason)
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls the tests
-    # make between browser steps are still plain synchronous code.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # While the browser is up, Playwright's sync API keeps an event loop running in this
+    # thread, so Django would refuse the ORM calls of every later test (browser or not),
+    # though they are plain synchronous code. Undone when the session ends.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
