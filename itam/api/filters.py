@@ -33,10 +33,19 @@ class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+BIGINT_MAX = 2**63 - 1
+
+
 class IdFilter(django_filters.NumberFilter):
-    """An integer id (numeric string); anything else is a 400 on the parameter."""
+    """An integer id (numeric string); anything else is a 400 on the parameter. So is a
+    number beyond 64 bits: the database driver cannot even compare it (OverflowError)."""
 
     field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", -BIGINT_MAX)
+        kwargs.setdefault("max_value", BIGINT_MAX)
+        super().__init__(*args, **kwargs)
 
 
 class OrderingField(forms.CharField):
@@ -51,10 +60,12 @@ class OrderingField(forms.CharField):
         keys = [part.strip() for part in text.split(",")]
         unknown = [key for key in keys if key.removeprefix("-") not in self.allowed]
         if unknown:
+            # The names go in params: django-filter %-formats the message, and a client's
+            # "%" in it would otherwise break the formatting (a 500).
             raise forms.ValidationError(
-                f"Unknown ordering field: {', '.join(repr(k) for k in unknown)}. "
-                f"Allowed: {', '.join(self.allowed)} (prefix '-' for descending).",
+                "Unknown ordering field: %(unknown)s. Allowed: %(allowed)s (prefix '-' for descending).",
                 code="invalid",
+                params={"unknown": ", ".join(repr(k) for k in unknown), "allowed": ", ".join(self.allowed)},
             )
         return keys
 
