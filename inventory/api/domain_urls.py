@@ -4,6 +4,7 @@ from django.urls import re_path
 
 from .gpu_views import GPUAssignmentListView, GPUAssignView, GPUReleaseView
 from .overview import DatacenterOverviewView
+from .search_views import QuickSearchView, SearchView
 from .tree import ServerTreeView
 from .utilization_views import GPUUtilizationView
 
@@ -15,6 +16,8 @@ def route(pattern, view):
 urlpatterns = [
     route("datacenters/overview", DatacenterOverviewView),
     route("servers/tree", ServerTreeView),
+    route("search", SearchView),
+    route("search/quick", QuickSearchView),
     route("gpus/utilization", GPUUtilizationView),
     route(r"gpus/(?P<pk>\d+)/assign", GPUAssignView),
     route(r"gpus/(?P<pk>\d+)/release", GPUReleaseView),
