@@ -1,9 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.admin_login import ThrottledAdminAuthenticationForm, admin_login
 from inventory.admin_workbook import urls as workbook_urls
 
+# The admin login shares the API login's brute-force budget (accounts/admin_login.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
 urlpatterns = [
+    path("admin/login/", admin_login),  # before the site's own login: answers 429 when throttled
     path("admin/", include(workbook_urls(admin.site))),  # the whole-workbook import/export page
     path("admin/", admin.site.urls),
     path("api/", include("itam.api.urls")),
