@@ -40,7 +40,7 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # The X-Request-ID the app returns ties an access-log line to its audit entries.
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms rid=%({x-request-id}o)s ua="%(a)s"'
+access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms pid=%(p)s rid=%({x-request-id}o)s ua="%(a)s"'
 proc_name = "itam"
 
 # gunicorn's runtime control socket has one default path per user, so two instances on a

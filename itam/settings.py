@@ -2,6 +2,7 @@
 
 See .env.example and docs/CONFIGURATION.md for the full list.
 """
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +15,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DJANGO_ENV = env.str("DJANGO_ENV", default="development")
+# Under pytest the default is "testing" (fast password hashing): pytest-django loads these
+# settings before conftest.py can set the variable.
+DJANGO_ENV = env.str("DJANGO_ENV", default="testing" if "pytest" in sys.modules else "development")
 if DJANGO_ENV not in {"development", "production", "testing"}:
     raise ImproperlyConfigured(f"DJANGO_ENV must be development, production or testing, not {DJANGO_ENV!r}")
 IS_PRODUCTION = DJANGO_ENV == "production"

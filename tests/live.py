@@ -9,6 +9,7 @@ Tests must use ``transactional_db`` so their rows are committed and visible to i
 ``current_database_url()`` to point it at the test database.
 """
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -22,6 +23,7 @@ import requests
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 60
+ACCESS_LINE = re.compile(r"pid=<(?P<pid>\d+)> rid=(?P<rid>\S+)")  # gunicorn.conf.py's format
 
 
 def free_port():
@@ -43,6 +45,12 @@ def database_url(settings_dict):
         port = settings_dict.get("PORT") or 5432
         return f"postgres://{auth}{host}:{port}/{name}"
     raise ValueError(f"No DATABASE_URL for engine {engine}")
+
+
+def running_django_env():
+    from django.conf import settings
+
+    return settings.DJANGO_ENV if settings.configured else os.environ.get("DJANGO_ENV", "testing")
 
 
 def current_database_url():
@@ -70,19 +78,21 @@ class LiveServer:
 
     def start(self):
         self.port = free_port()
+        self.log = tempfile.NamedTemporaryFile(prefix="itam-gunicorn-", suffix=".log", delete=False)
+        self.access_log_path = self.log.name.replace(".log", ".access.log")
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "itam.settings",
-            "DJANGO_ENV": os.environ.get("DJANGO_ENV", "testing"),
+            # The caller's environment, so that password hashes and keys agree with its own.
+            "DJANGO_ENV": running_django_env(),
             "DATABASE_URL": self.db_url,
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(self.workers),
             "GUNICORN_THREADS": str(self.threads),
-            "GUNICORN_ACCESS_LOG": os.devnull,  # keep the log to errors
+            "GUNICORN_ACCESS_LOG": self.access_log_path,
             "PYTHONUNBUFFERED": "1",
             **self.extra_env,
         }
-        self.log = tempfile.NamedTemporaryFile(prefix="itam-gunicorn-", suffix=".log", delete=False)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", str(BASE_DIR / "gunicorn.conf.py"), "itam.wsgi:application"],
             cwd=BASE_DIR,
@@ -105,13 +115,25 @@ class LiveServer:
             except requests.RequestException:
                 pass
             time.sleep(0.2)
+        output = self.output()
         self.stop()
-        raise RuntimeError(f"gunicorn did not answer /api/health within {START_TIMEOUT}s:\n{self.output()}")
+        raise RuntimeError(f"gunicorn did not answer /api/health within {START_TIMEOUT}s:\n{output}")
 
-    def worker_pids(self):
-        """PIDs of the worker processes (children of the master)."""
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+    def workers_serving(self, request_ids, timeout=5):
+        """{request id: worker pid} from the access log, for requests sent with X-Request-ID.
+
+        A worker writes the line just after it has sent the response, so wait for it a little.
+        """
+        wanted, served = set(request_ids), {}
+        deadline = time.monotonic() + timeout
+        while True:
+            for line in Path(self.access_log_path).read_text(errors="replace").splitlines():
+                match = ACCESS_LINE.search(line)
+                if match and match["rid"] in wanted:
+                    served[match["rid"]] = int(match["pid"])
+            if len(served) == len(wanted) or time.monotonic() > deadline:
+                return served
+            time.sleep(0.05)
 
     def output(self):
         return Path(self.log.name).read_text(errors="replace") if self.log else ""
@@ -129,6 +151,7 @@ class LiveServer:
         self.process = None
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
+        Path(self.access_log_path).unlink(missing_ok=True)
 
     def __enter__(self):
         return self.start()
