@@ -7,9 +7,8 @@ from datetime import timedelta
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, OuterRef, Prefetch, Subquery, prefetch_related_objects
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
-from django.db.models.functions import Coalesce
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.utils import timezone
 
@@ -17,18 +16,13 @@ from audit.models import AuditLog
 
 from .choices import ContainerStatus, GPUStatus, ServerStatus
 from .models import GPU, Container, Datacenter, Environment, GPUAssignment, Server, Service
+from .querysets import count_of
 from .services.utilization import gpu_utilization
 
 EXPIRING_WITHIN = timedelta(days=7)
 GPU_HOURS_DAYS = 30
 LATEST_AUDIT_ENTRIES = 10
 TOP_GPU_USERS = 10
-
-
-def _count_of(queryset, link):
-    """A subquery counting ``queryset`` rows whose ``link`` is the outer row."""
-    counted = queryset.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted), 0)
 
 
 def status_counts(model, choices):
@@ -45,11 +39,11 @@ def dashboard(now=None):
     now = now or timezone.now()
     return {
         "datacenters": Datacenter.objects.annotate(
-            server_count=_count_of(Server.objects, "datacenter"),
-            container_count=_count_of(Container.objects, "server__datacenter"),
-            gpu_count=_count_of(GPU.objects, "server__datacenter"),
+            server_count=count_of(Server.objects, "datacenter"),
+            container_count=count_of(Container.objects, "server__datacenter"),
+            gpu_count=count_of(GPU.objects, "server__datacenter"),
         ),
-        "environments": Environment.objects.annotate(server_count=_count_of(Server.objects, "environment")),
+        "environments": Environment.objects.annotate(server_count=count_of(Server.objects, "environment")),
         "server_status": status_counts(Server, ServerStatus),
         "container_status": status_counts(Container, ContainerStatus),
         "gpu_status": status_counts(GPU, GPUStatus),

@@ -10,6 +10,13 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 TreeQuerySets = namedtuple("TreeQuerySets", "servers containers gpus services")
 
 
+def count_of(queryset, link):
+    """An annotation: how many rows of ``queryset`` reach the outer row through ``link``
+    (``"server"``, ``"server__datacenter"``, ...), as one correlated subquery; 0 when none."""
+    rows = queryset.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(n=Count("pk")).values("n")
+    return models.functions.Coalesce(Subquery(rows), 0)
+
+
 class ServerQuerySet(models.QuerySet):
     def with_related(self):
         return self.select_related("datacenter", "environment")
@@ -17,14 +24,8 @@ class ServerQuerySet(models.QuerySet):
     def with_counts(self):
         from .models import GPU, Container
 
-        containers = (
-            Container.objects.filter(server=OuterRef("pk")).order_by().values("server")
-            .annotate(n=Count("pk")).values("n")
-        )
-        gpus = GPU.objects.filter(server=OuterRef("pk")).order_by().values("server").annotate(n=Count("pk")).values("n")
         return self.with_related().annotate(
-            container_count=models.functions.Coalesce(Subquery(containers), 0),
-            gpu_count=models.functions.Coalesce(Subquery(gpus), 0),
+            container_count=count_of(Container.objects, "server"), gpu_count=count_of(GPU.objects, "server")
         )
 
     def for_tree(self, level=1):
@@ -65,11 +66,7 @@ class ContainerQuerySet(models.QuerySet):
     def with_counts(self):
         from .models import Service
 
-        services = (
-            Service.objects.filter(container=OuterRef("pk")).order_by().values("container")
-            .annotate(n=Count("pk")).values("n")
-        )
-        return self.with_related().annotate(service_count=models.functions.Coalesce(Subquery(services), 0))
+        return self.with_related().annotate(service_count=count_of(Service.objects, "container"))
 
     def for_detail(self):
         """Containers with their services (ordered by sort_order, id), as the detail shows them."""
