@@ -68,9 +68,18 @@ def _mappings(container_ids):
     return by_container
 
 
+def _all_mappings(where, params):
+    by_container = {}
+    for m in _rows("SELECT m.* FROM inventory_portmapping m JOIN inventory_container c ON c.id = m.container_id "
+                   f"{where} ORDER BY m.container_port, m.id", params):
+        by_container.setdefault(m["container_id"], []).append(m)
+    return by_container
+
+
 def _containers(where="", order="", params=()):
     rows = _rows(f"{CONTAINER_SQL} {where} {order}", params)
-    mappings = _mappings([r["id"] for r in rows])
+    # A page fetches its mappings by id; a whole fleet in one joined query.
+    mappings = _mappings([r["id"] for r in rows]) if "LIMIT" in order else _all_mappings(where, params)
     for r in rows:
         r["port_mappings"] = mappings.get(r["id"], [])
         for m in r["port_mappings"]:
