@@ -80,7 +80,13 @@ class TestDashboard:
         assert '<div class="itam-stat" data-status="maintenance"><strong>1</strong>' in html
         assert '<span class="itam-badge" style="background-color: #909399">Development</span>' in html
         assert "DC-South</a> <span class=\"itam-muted\">(inactive)</span>" in html
-        assert f'href="/admin/inventory/server/?datacenter__id__exact={fleet["north"].pk}"' in html
+        for link, servers in (
+            (f'/admin/inventory/server/?datacenter__id__exact={fleet["north"].pk}', ["gpu-01", "web-01"]),
+            (f'/admin/inventory/server/?environment__id__exact={fleet["prod"].pk}', ["db-01", "web-01"]),
+        ):
+            assert f'href="{link}"' in html
+            listed = admin_client.get(link).context["cl"].result_list
+            assert sorted(s.name for s in listed) == servers
 
     def test_gpu_hours_of_the_last_30_days_by_user(self, admin_client):
         bob, carol = UserFactory(display_name="Bob"), UserFactory(display_name="Carol")
@@ -122,7 +128,10 @@ class TestDashboard:
 
         entries = list(response.context["dashboard"]["audit_entries"])
         assert [e.resource_id for e in entries] == list(range(11, 1, -1))
-        assert "<td>Server #11 · srv-11</td>" in response.content.decode()
+        html = response.content.decode()
+        assert "<td>Server #11 · srv-11</td>" in html
+        assert f'<a href="/admin/audit/auditlog/{entries[0].pk}/change/">' in html
+        assert admin_client.get(f"/admin/audit/auditlog/{entries[0].pk}/change/").status_code == 200
 
     def test_empty_installation_has_readable_empty_states(self, admin_client):
         AuditLog.objects.all().delete()  # the admin user's creation may have been recorded
