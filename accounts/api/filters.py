@@ -3,16 +3,25 @@ import django_filters
 
 from accounts.choices import Role
 from accounts.models import User
-from itam.api.filters import BooleanFilter, FilterSet
+from itam.api.filters import BooleanFilter, FilterSet, OrderingFilter
+
+
+class DirectoryOrderingFilter(OrderingFilter):
+    """Accepts the same names as the admin list, but ``role`` (not shown) does not sort."""
+
+    def filter(self, qs, value):
+        return super().filter(qs, [key for key in value if key.removeprefix("-") != "role"])
 
 
 class DirectoryFilterSet(FilterSet):
-    """What a caller with role ``user`` may filter and sort the directory by: no e-mail,
-    role or status, which the directory does not show."""
+    """What a caller with role ``user`` may filter the directory by: e-mail, role and status
+    are not shown there, so they neither filter nor sort it."""
 
     keyword_fields = ("username", "display_name")
-    ordering_fields = ("id", "username", "display_name", "created_at")
+    ordering_fields = ("id", "username", "display_name", "role", "created_at")
     default_ordering = ("-created_at",)
+
+    ordering = DirectoryOrderingFilter(label="Comma-separated fields, '-' prefix for descending.")
 
     class Meta:
         model = User
@@ -24,7 +33,7 @@ class UserFilterSet(DirectoryFilterSet):
     is_active = BooleanFilter()
 
     keyword_fields = ("username", "display_name", "email")
-    ordering_fields = ("id", "username", "display_name", "role", "created_at")
+    ordering = OrderingFilter(label="Comma-separated fields, '-' prefix for descending.")
 
     class Meta:
         model = User

@@ -53,14 +53,15 @@ class UserSerializer(ModelSerializer):
 
     def get_fields(self):
         declared = super().get_fields()
-        if self.instance is not None:
+        if self.instance is None:
+            password = declared["password"]
+            password.required, password.allow_blank, password.allow_null = True, False, False
+        else:
             declared["username"].read_only = True
         return declared
 
     def validate(self, attrs):
         password = attrs.pop("password", None)
-        if self.instance is None and not password:
-            raise serializers.ValidationError({"password": ["This field is required."]})
         if password:
             # The similarity validator compares against the user as it will be saved.
             candidate = copy.copy(self.instance) if self.instance is not None else User()
@@ -152,8 +153,8 @@ class RoundedIntegerField(fields.IntegerField):
 
 class PreferenceSerializer(ModelSerializer):
     panel_width = RoundedIntegerField(min_value=160, max_value=800, required=False)
+    updated_at = fields.DateTimeField(read_only=True, allow_null=True)  # null until first saved
 
     class Meta:
         model = UserPreference
         fields = ["grouping_mode", "view_mode", "panel_width", "show_detail_bar", "updated_at"]
-        read_only_fields = ["updated_at"]

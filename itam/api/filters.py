@@ -12,6 +12,8 @@
 import django_filters
 from django import forms
 from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 class StrictBooleanField(forms.Field):
@@ -70,6 +72,7 @@ class OrderingField(forms.CharField):
         return keys
 
 
+@extend_schema_field(OpenApiTypes.STR)  # no model field behind it for the schema to inspect
 class OrderingFilter(django_filters.Filter):
     """Its allowed names and default come from the FilterSet it belongs to."""
 

@@ -87,16 +87,17 @@ def _is_paginated(operation, schema):
 def _wrap_operation(operation):
     responses = operation.setdefault("responses", {})
     if "204" in responses and "200" not in responses:
-        # The API never answers 204: a DELETE answers 200 with "data": null (§1.3).
-        responses["200"] = {"description": responses.pop("204").get("description") or "Deleted."}
-        responses["200"]["content"] = {JSON: {"schema": {"type": "object", "nullable": True}}}
+        responses["200"] = responses.pop("204")  # the API never answers 204 (§1.3)
     for status, response in responses.items():
-        media = response.get("content", {}).get(JSON)
         is_error = status[0] in "45"
-        if media is None:
-            if is_error:
-                response["content"] = {JSON: {"schema": _ref(ERROR_ENVELOPE)}}
+        if not response.get("content"):
+            # No body declared: still an envelope, with "data": null on success (DELETE, logout).
+            null_data = {"type": "object", "nullable": True}
+            response["content"] = {JSON: {"schema": _ref(ERROR_ENVELOPE) if is_error else success_envelope(null_data)}}
             continue
+        media = response["content"].get(JSON)
+        if media is None:
+            continue  # a file download (xlsx): not JSON
         schema = media.get("schema", {})
         if is_error:
             media["schema"] = error_envelope(schema)

@@ -148,4 +148,5 @@ def _conflict_message(model, constraint, field):
 
 def _generic_message(model, field):
     noun = model._meta.verbose_name
-    return f"{'An' if noun[:1].lower() in 'aeiou' else 'A'} {noun} with this {field.verbose_name} already exists."
+    # "an environment", but "a user": no model name here starts with a vowel-sounding "u".
+    return f"{'An' if noun[:1].lower() in 'aeio' else 'A'} {noun} with this {field.verbose_name} already exists."

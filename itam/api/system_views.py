@@ -15,12 +15,10 @@ from .exceptions import error_response
 
 logger = logging.getLogger("itam.api")
 
+HEALTH_STATES = [("ok", "ok"), ("error", "error")]
 HealthSerializer = inline_serializer(
     "Health",
-    {
-        "status": serializers.ChoiceField(choices=["ok", "error"]),
-        "database": serializers.ChoiceField(choices=["ok", "error"]),
-    },
+    {"status": serializers.ChoiceField(choices=HEALTH_STATES), "database": serializers.ChoiceField(choices=HEALTH_STATES)},
 )
 
 
