@@ -2,6 +2,7 @@
 Included before the CRUD routers; every route answers with and without a trailing slash."""
 from django.urls import re_path
 
+from .batch_views import BatchDeleteView, BatchUpdateView
 from .gpu_views import GPUAssignmentListView, GPUAssignView, GPUReleaseView
 from .overview import DatacenterOverviewView
 from .search_views import QuickSearchView, SearchView
@@ -16,6 +17,8 @@ def route(pattern, view):
 urlpatterns = [
     route("datacenters/overview", DatacenterOverviewView),
     route("servers/tree", ServerTreeView),
+    route("servers/batch-update", BatchUpdateView),
+    route("servers/batch-delete", BatchDeleteView),
     route("search", SearchView),
     route("search/quick", QuickSearchView),
     route("gpus/utilization", GPUUtilizationView),
