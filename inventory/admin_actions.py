@@ -34,8 +34,13 @@ def service_errors(exc):
     return {FORM_FIELD_OF.get(key): msgs for key, msgs in flat.items()}
 
 
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return f"{user.display_name} ({user.username})"
+
+
 class AssignGPUForm(forms.Form):
-    user = forms.ModelChoiceField(
+    user = UserChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
         help_text="Only active users can hold a GPU.",
     )

@@ -70,7 +70,7 @@ def test_create_a_server_with_a_gpu_inline(admin_page):
     expect(page.locator("#gpus-group")).to_contain_text("Assign…")
 
 
-def test_assign_a_gpu_through_the_action_and_release_it(admin_page, ops_admin):
+def test_assign_a_gpu_through_the_action_and_release_it(admin_page, ops_admin, screenshot):
     page = admin_page
     gpu = GPUFactory(server=ServerFactory(name="gpu-01"), model="NVIDIA A100", index=0)
     UserFactory(username="bob", display_name="Bob")
@@ -78,10 +78,11 @@ def test_assign_a_gpu_through_the_action_and_release_it(admin_page, ops_admin):
     page.goto("/admin/inventory/gpu/")
     run_action(page, "Assign selected GPUs to a user…", gpu.pk)
     expect(page.locator("h1")).to_have_text("Assign GPUs")
-    page.select_option("#id_user", label="bob")
+    page.select_option("#id_user", label="Bob (bob)")
     page.fill("#id_purpose", "LLM fine-tuning")
     page.fill("#id_expires_at_0", "2099-01-31")
     page.fill("#id_expires_at_1", "18:00:00")
+    screenshot(page, "form")
     page.locator('input[type="submit"][value="Assign"]').click()
 
     expect(page.locator(".messagelist .success")).to_have_text("GPU assigned to Bob: NVIDIA A100 on gpu-01 #0.")
@@ -115,7 +116,7 @@ def test_assign_and_release_from_the_server_page(admin_page):
 
     page.goto(f"/admin/inventory/server/{server.pk}/change/")
     page.locator("#gpus-group").get_by_role("link", name="Assign…").click()
-    page.select_option("#id_user", label="carol")
+    page.select_option("#id_user", label="Carol (carol)")
     page.locator('input[type="submit"][value="Assign"]').click()
 
     expect(page).to_have_url(re.compile(rf"/admin/inventory/server/{server.pk}/change/$"))
