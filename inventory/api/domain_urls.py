@@ -2,16 +2,18 @@
 Included before the CRUD routers; every route answers with and without a trailing slash."""
 from django.urls import re_path
 
+from ..models import GPU, Container, Service
 from .batch_views import BatchDeleteView, BatchUpdateView
 from .gpu_views import GPUAssignmentListView, GPUAssignView, GPUReleaseView
 from .overview import DatacenterOverviewView
 from .search_views import QuickSearchView, SearchView
+from .sort_order_views import SortOrderView
 from .tree import ServerTreeView
 from .utilization_views import GPUUtilizationView
 
 
-def route(pattern, view):
-    return re_path(rf"^{pattern}/?$", view.as_view())
+def route(pattern, view, **initkwargs):
+    return re_path(rf"^{pattern}/?$", view.as_view(**initkwargs))
 
 
 urlpatterns = [
@@ -25,4 +27,7 @@ urlpatterns = [
     route(r"gpus/(?P<pk>\d+)/assign", GPUAssignView),
     route(r"gpus/(?P<pk>\d+)/release", GPUReleaseView),
     route(r"gpus/(?P<pk>\d+)/assignments", GPUAssignmentListView),
+    route("containers/update-sort-order", SortOrderView, model=Container),
+    route("services/update-sort-order", SortOrderView, model=Service),
+    route("gpus/update-sort-order", SortOrderView, model=GPU),
 ]

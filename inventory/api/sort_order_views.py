@@ -1,0 +1,40 @@
+"""``POST /{containers,services,gpus}/update-sort-order`` (API.md §9.3)."""
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from itam.api import fields
+from itam.api.permissions import IsAdmin
+
+from ..services.sort_order import update_sort_order
+
+MAX_SORT_ORDER = 2147483647
+
+
+class SortItem(serializers.Serializer):
+    id = fields.IntegerField()
+    sort_order = fields.IntegerField(min_value=0, max_value=MAX_SORT_ORDER)
+
+
+class SortOrderBody(serializers.Serializer):
+    items = serializers.ListField(child=SortItem(), allow_empty=False)
+
+
+class SortOrderView(APIView):
+    """One view per model (``as_view(model=...)``); ids that do not exist are skipped."""
+
+    permission_classes = [IsAdmin]
+    model = None
+
+    @extend_schema(
+        summary="Save the display order",
+        request=SortOrderBody,
+        responses=inline_serializer("SortOrderResult", fields={"updated": serializers.IntegerField()}),
+    )
+    def post(self, request):
+        body = SortOrderBody(data=request.data)
+        body.is_valid(raise_exception=True)
+        response = Response({"updated": update_sort_order(self.model, body.validated_data["items"])})
+        response.message = "Sort order saved."
+        return response
