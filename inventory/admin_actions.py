@@ -88,7 +88,7 @@ def release_each(request, gpus, reason):
         try:
             release_gpu(gpu.pk, by=request.user, reason=reason or ReleaseReason.MANUAL)
         except APIException as exc:
-            messages.error(request, f"{_gpu_label(gpu)}: {' '.join(sum(service_errors(exc).values(), []))}")
+            messages.error(request, f"{_gpu_label(gpu)}: {' '.join(service_errors(exc)[None])}")
         else:
             done.append(_gpu_label(gpu))
     if done:
@@ -193,12 +193,16 @@ class GPUAssignmentAdminMixin:
             raise PermissionDenied
         return gpu
 
+    @staticmethod
+    def _safe_next(request):
+        """The ``next`` URL (where the admin came from) when it stays on this site, else ""."""
+        next_url = request.POST.get("next") or request.GET.get("next") or ""
+        allowed = url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+        return next_url if allowed else ""
+
     def _next_url(self, request, gpu):
-        """Back where the admin came from (the server's page), else the GPU's page."""
-        next_url = request.GET.get("next") or request.POST.get("next")
-        if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-            return next_url
-        return reverse("admin:inventory_gpu_change", args=[gpu.pk])
+        """Back to the server's page the admin came from, else to the GPU's page."""
+        return self._safe_next(request) or reverse("admin:inventory_gpu_change", args=[gpu.pk])
 
     def _render(self, request, form, gpus, title, submit_label, action=None):
         context = {
@@ -212,6 +216,6 @@ class GPUAssignmentAdminMixin:
             "gpus": gpus,
             "action": action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "next": request.GET.get("next") or request.POST.get("next") or "",
+            "next": self._safe_next(request),
         }
         return TemplateResponse(request, "admin/inventory/gpu/assignment_form.html", context)

@@ -197,6 +197,14 @@ class TestPerGPUPages:
 
         assert response["Location"] == f"{CHANGELIST}{gpu.pk}/change/"
 
+    @pytest.mark.parametrize("next_url", ["javascript:alert(1)", "//evil.example/x", "https://evil.example/"])
+    def test_a_foreign_next_url_is_not_echoed_into_the_page(self, admin_client, free_gpus, next_url):
+        html = admin_client.get(f"{CHANGELIST}{free_gpus[0].pk}/release/", {"next": next_url}).content.decode()
+
+        assert 'name="next"' not in html
+        assert "evil" not in html and "javascript:" not in html
+        assert f'<a href="{CHANGELIST}" class="button cancel-link">Cancel</a>' in html
+
     def test_assign_page_of_a_taken_gpu_says_why(self, admin_client, admin_user, free_gpus):
         gpu = free_gpus[0]
         busy(gpu, UserFactory(), admin_user)
