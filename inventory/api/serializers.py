@@ -6,6 +6,8 @@ prefetched); on a bare instance (audit snapshots) counts and open assignments fa
 a query so the representation is the same.
 """
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from itam.api import fields
@@ -18,6 +20,7 @@ from ..models import GPU, Container, Datacenter, Environment, PortMapping, Serve
 User = get_user_model()
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class CountField(serializers.ReadOnlyField):
     """A count the list queryset annotates; a bare instance counts ``relation`` instead."""
 
@@ -66,7 +69,7 @@ class ServerSerializer(ModelSerializer):
     environment_color = related_name_field("environment.color")
     # Blank or null means the default user (API.md §3.5).
     ssh_user = fields.CharField(max_length=32, required=False, allow_null=True)
-    ssh_command = serializers.ReadOnlyField()
+    ssh_command = fields.CharField(read_only=True)
     container_count = CountField("containers")
     gpu_count = CountField("gpus")
 
@@ -85,11 +88,11 @@ class ServerSerializer(ModelSerializer):
 
 
 class PortMappingSerializer(ModelSerializer):
-    container_id = serializers.ReadOnlyField()
+    container_id = fields.IntegerField(read_only=True)
     protocol = fields.CaseInsensitiveChoiceField(choices=Protocol.choices, required=False)
-    internal_address = serializers.ReadOnlyField()
-    external_address = serializers.ReadOnlyField()
-    mapping_chain = serializers.ReadOnlyField()
+    internal_address = fields.CharField(read_only=True)
+    external_address = fields.CharField(read_only=True, allow_null=True)
+    mapping_chain = fields.CharField(read_only=True)
 
     class Meta:
         model = PortMapping
@@ -104,7 +107,7 @@ class PortMappingSerializer(ModelSerializer):
 class ServiceSerializer(ModelSerializer):
     container_id = fields.RelatedIdField(source="container", queryset=Container.objects.all())
     container_name = related_name_field("container.name")
-    owner_id = serializers.ReadOnlyField()
+    owner_id = fields.IntegerField(read_only=True)
     owner_name = related_name_field("owner.display_name")
 
     class Meta:
@@ -122,7 +125,7 @@ class ContainerSerializer(ModelSerializer):
 
     server_id = fields.RelatedIdField(source="server", queryset=Server.objects.all())
     server_name = related_name_field("server.name")
-    owner_id = serializers.ReadOnlyField()
+    owner_id = fields.IntegerField(read_only=True)
     owner_name = related_name_field("owner.display_name")
     assigned_user_id = fields.RelatedIdField(
         source="assigned_user", queryset=User.objects.all(), required=False, allow_null=True
@@ -192,7 +195,7 @@ class OpenAssignmentField(serializers.ReadOnlyField):
     """One attribute of the GPU's open assignment (``null`` when there is none)."""
 
     def __init__(self, **kwargs):
-        super().__init__(source="*", **kwargs)
+        super().__init__(source="*", allow_null=True, **kwargs)
 
     def to_representation(self, gpu):
         assignment = open_assignment_of(gpu)
@@ -200,15 +203,25 @@ class OpenAssignmentField(serializers.ReadOnlyField):
         return fields.format_datetime(value) if hasattr(value, "tzinfo") else value
 
 
+@extend_schema_field(OpenApiTypes.STR)
+class OpenAssignmentText(OpenAssignmentField):
+    pass
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class OpenAssignmentTime(OpenAssignmentField):
+    pass
+
+
 class GPUSerializer(ModelSerializer):
     server_id = fields.RelatedIdField(source="server", queryset=Server.objects.all())
     server_name = related_name_field("server.name")
-    assigned_to = serializers.ReadOnlyField(source="assigned_to_id")
+    assigned_to = fields.IntegerField(source="assigned_to_id", read_only=True, allow_null=True)
     assigned_user_name = related_name_field("assigned_to.display_name")
-    is_available = serializers.ReadOnlyField()
-    purpose = OpenAssignmentField()
-    assigned_at = OpenAssignmentField()
-    expires_at = OpenAssignmentField()
+    is_available = fields.BooleanField(read_only=True)
+    purpose = OpenAssignmentText()
+    assigned_at = OpenAssignmentTime()
+    expires_at = OpenAssignmentTime()
 
     class Meta:
         model = GPU

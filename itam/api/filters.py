@@ -14,6 +14,8 @@ from django import forms
 from django.db.models import Q
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 
 class StrictBooleanField(forms.Field):
@@ -31,6 +33,7 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class BooleanFilter(django_filters.BooleanFilter):
     field_class = StrictBooleanField
 
@@ -38,6 +41,7 @@ class BooleanFilter(django_filters.BooleanFilter):
 BIGINT_MAX = 2**63 - 1
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """An integer id (numeric string); anything else is a 400 on the parameter. So is a
     number beyond 64 bits: the database driver cannot even compare it (OverflowError)."""

@@ -19,8 +19,9 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
-from rest_framework import exceptions, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
@@ -28,8 +29,19 @@ from .exceptions import Conflict
 from .permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
 
 
+class PartialPutSchema(AutoSchema):
+    """OpenAPI: a PUT body is partial (every field optional), as PATCH."""
+
+    def get_request_serializer(self):
+        serializer = super().get_request_serializer()
+        if self.method == "PUT" and isinstance(serializer, serializers.BaseSerializer):
+            serializer.partial = True
+        return serializer
+
+
 class ResourceViewSet(viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    schema = PartialPutSchema()
     lookup_value_regex = "[0-9]+"
     permission_classes = [ReadOnlyOrAdmin]  # any user reads, admins write (API.md §2)
     # Lists read ``queryset``; the detail endpoint and write responses read ``detail_queryset``.
