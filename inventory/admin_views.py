@@ -49,9 +49,10 @@ def dashboard(now=None):
         "gpu_status": status_counts(GPU, GPUStatus),
         "gpu_hours_days": GPU_HOURS_DAYS,
         "gpu_hours": gpu_utilization(now - timedelta(days=GPU_HOURS_DAYS), now, now=now)[:TOP_GPU_USERS],
-        "expiring": GPUAssignment.objects.filter(
-            released_at__isnull=True, expires_at__gt=now, expires_at__lte=now + EXPIRING_WITHIN
-        ).select_related("gpu__server").order_by("expires_at", "id"),
+        "now": now,
+        # Open assignments only; already expired ones too, until release_expired_gpus runs.
+        "expiring": GPUAssignment.objects.filter(released_at__isnull=True, expires_at__lte=now + EXPIRING_WITHIN)
+        .select_related("gpu__server").order_by("expires_at", "id"),
         "audit_entries": AuditLog.objects.order_by("-created_at", "-id")[:LATEST_AUDIT_ENTRIES],
     }
 

@@ -104,6 +104,9 @@ class TestDashboard:
 
     def test_assignments_expiring_within_7_days_soonest_first(self, admin_client):
         bob = UserFactory(display_name="Bob")
+        overdue = assign(GPUFactory(index=5), bob, hours_ago=30, expires_in=timedelta(hours=2))
+        overdue.expires_at = timezone.now() - timedelta(hours=1)  # the expiry job has not run yet
+        overdue.save()
         later = assign(GPUFactory(index=0), bob, hours_ago=1, expires_in=timedelta(days=6), purpose="training")
         soon = assign(GPUFactory(index=1), bob, hours_ago=1, expires_in=timedelta(hours=5))
         assign(GPUFactory(index=2), bob, hours_ago=1, expires_in=timedelta(days=8))  # too far
@@ -114,8 +117,9 @@ class TestDashboard:
 
         response = admin_client.get("/admin/")
 
-        assert list(response.context["dashboard"]["expiring"]) == [soon, later]
+        assert list(response.context["dashboard"]["expiring"]) == [overdue, soon, later]
         html = response.content.decode()
+        assert html.count("expired, awaiting release") == 1
         assert f'href="/admin/inventory/gpu/{later.gpu_id}/change/">NVIDIA A100 on {later.gpu.server.name} #0</a>' in html
         assert "<td>training</td>" in html
 
