@@ -20,15 +20,11 @@ from itam.api.fields import IPAddressField
 
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
 from .models import GPU, Container, Datacenter, PortMapping, Server, Service
-from .workbook import restore_text
+from .workbook import is_blank, restore_text
 
 INVALID_INTEGER = "A valid integer is required."
 INVALID_NUMBER = "A valid number is required."
 INVALID_BOOLEAN = "Must be TRUE or FALSE (also true/false, 1/0, yes/no)."
-
-
-def is_blank(value):
-    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def validation_messages(model_field, value):

@@ -205,7 +205,7 @@ class Plan:
             PortMapping.objects.filter(container_id__in=chunk).delete()
         new = [m for _, mappings, _ in self.mappings for m in mappings]
         if new:
-            bulk_create_with_history(new, PortMapping, batch_size=1000)
+            bulk_create_with_history(new, PortMapping, batch_size=1000, default_user=self.user)
 
     def write_assignments(self):
         """Close the open assignment of every GPU whose assignee changed; open the new ones."""
@@ -217,7 +217,8 @@ class Plan:
             assignment.released_at, assignment.released_by = self.now, self.user
             assignment.release_reason = ReleaseReason.IMPORT
         if closing:
-            bulk_update_with_history(closing, GPUAssignment, ["released_at", "released_by", "release_reason"])
+            bulk_update_with_history(closing, GPUAssignment, ["released_at", "released_by", "release_reason"],
+                                     default_user=self.user)
         by_name = name_of_user(self.user)
         opening = [
             GPUAssignment(gpu=gpu, user=assignee, user_name=name_of_user(assignee), assigned_by=self.user,
@@ -225,7 +226,7 @@ class Plan:
             for gpu, assignee in self.assignee_changes if assignee is not None
         ]
         if opening:
-            bulk_create_with_history(opening, GPUAssignment, batch_size=1000)
+            bulk_create_with_history(opening, GPUAssignment, batch_size=1000, default_user=self.user)
 
 
 def _chunks(items, size=500):
