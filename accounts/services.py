@@ -135,13 +135,18 @@ def change_password(user, new_password):
 
 # --- users ---------------------------------------------------------------------------------
 
-def _ensure_another_active_admin(user):
-    """422 unless an active admin other than ``user`` remains. Locks every active admin row
-    (in pk order) so two concurrent demotions cannot both see the other one remaining."""
-    admin_ids = set(
+def lock_active_admins():
+    """Lock the active admin rows (in pk order) and return their ids. Every user write takes
+    this lock before the row it changes, so concurrent writes queue in one order (no
+    deadlock) and two demotions cannot both see the other admin remaining."""
+    return set(
         User.objects.select_for_update().filter(role=Role.ADMIN, is_active=True).order_by("pk").values_list("pk", flat=True)
     )
-    if not admin_ids - {user.pk}:
+
+
+def _ensure_another_active_admin(user):
+    """422 unless an active admin other than ``user`` remains."""
+    if not lock_active_admins() - {user.pk}:
         raise Conflict(LAST_ADMIN)
 
 

@@ -174,6 +174,11 @@ class UserViewSet(ResourceViewSet):
     def get_serializer_class(self):
         return serializers.UserDirectorySerializer if self.directory_only else super().get_serializer_class()
 
+    def get_object(self):
+        if self.request.method not in permissions.SAFE_METHODS:
+            services.lock_active_admins()  # before the target row: see lock_active_admins
+        return super().get_object()
+
     def perform_destroy(self, instance):
         services.delete_user(instance, actor=self.request.user)
 
