@@ -260,3 +260,24 @@ def test_change_password_requires_both_fields(user_api):
         "old_password": ["This field is required."],
         "new_password": ["This field is required."],
     }
+
+
+def test_login_refresh_logout_and_preferences_write_no_audit_entries(login, anon_api, bearer, admin_user):
+    from audit.models import AuditLog
+
+    before = AuditLog.objects.count()
+    tokens = login("admin").json()["data"]
+    refreshed = anon_api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}).json()["data"]
+    client = bearer(refreshed["access_token"])
+    assert client.put("/user/preferences", {"view_mode": "list"}).status_code == 200
+    assert client.post("/auth/logout", {"refresh_token": refreshed["refresh_token"]}).status_code == 200
+    assert AuditLog.objects.count() == before
+
+
+def test_a_password_change_is_audited_as_an_update_without_the_password(user_api, normal_user):
+    from audit.models import AuditLog
+
+    user_api.post("/auth/change-password", {"old_password": PASSWORD, "new_password": "Fresh-horse-battery-9"})
+    entry = AuditLog.objects.get(resource_type="user", resource_id=normal_user.pk, username="alice")
+    assert entry.action == "update"
+    assert entry.changes == {"password": {"old": "***", "new": "***"}}
