@@ -27,7 +27,7 @@ def manage(*args, **env):
 
 
 def setting(expression, **env):
-    result = manage("shell", "-c", f"from django.conf import settings; print({expression})", **env)
+    result = manage("shell", "--no-imports", "-c", f"from django.conf import settings; print({expression})", **env)
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
@@ -63,11 +63,11 @@ def test_production_check_deploy_is_clean():
 
 def test_production_settings():
     values = setting(
-        "settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, "
-        "settings.SECURE_HSTS_SECONDS, settings.ALLOWED_HOSTS, settings.ADMIN_USERNAME, settings.ADMIN_PASSWORD",
+        "[settings.DEBUG, settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, "
+        "settings.SECURE_HSTS_SECONDS, settings.ALLOWED_HOSTS, settings.ADMIN_USERNAME, settings.ADMIN_PASSWORD]",
         **PRODUCTION,
     )
-    assert values == "False True True True 31536000 ['itam.example.com']  "
+    assert values == "[False, True, True, True, 31536000, ['itam.example.com'], '', '']"
 
 
 def test_unknown_environment_is_refused():
