@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from ..choices import ServerStatus
 from ..models import Server
 from .fastrender import renderer_for
 from .filters import ServerFilter
@@ -60,8 +61,13 @@ def build_tree(servers, level):
 class ServerTreeView(APIView):
     @extend_schema(
         summary="The server tree",
-        parameters=[TreeParams, *[OpenApiParameter(name, str, description="As in the server list.")
-                                  for name in TREE_FILTERS]],
+        parameters=[
+            TreeParams,
+            OpenApiParameter("datacenter_id", int), OpenApiParameter("environment_id", int),
+            OpenApiParameter("status", str, enum=ServerStatus.values),
+            OpenApiParameter("keyword", str, description="Substring of name, internal_ip, external_ip, "
+                                                         "responsible_person (case-insensitive)."),
+        ],
         responses=ServerSerializer(many=True),
         description="Level 1: server objects. Level 2: plus hasChildren and children (resource card, "
                     "containers with _type 'container', GPUs with _type 'gpu'). Level 3: containers also "
