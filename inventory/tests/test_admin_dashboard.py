@@ -77,6 +77,8 @@ class TestDashboard:
             {"value": "error", "label": "Error", "color": "#F56C6C", "count": 1},
         ]
         html = response.content.decode()
+        assert '<a class="button" href="/admin/tree/">Open the server tree</a>' in html
+        assert '<a class="button" href="/admin/inventory/workbook/">Import / export workbook</a>' in html
         assert '<div class="itam-stat" data-status="maintenance"><strong>1</strong>' in html
         assert '<span class="itam-badge" style="background-color: #909399">Development</span>' in html
         assert "DC-South</a> <span class=\"itam-muted\">(inactive)</span>" in html
