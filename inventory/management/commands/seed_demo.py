@@ -16,7 +16,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        for name in ("datacenters", "servers", "containers_per_server", "services_per_container", "gpus_per_server"):
+        for name in FleetSize.LIMITS:
             parser.add_argument(
                 f"--{name.replace('_', '-')}", dest=name, type=int, default=getattr(SMALL_FLEET, name),
                 metavar="N", help=f"default {getattr(SMALL_FLEET, name)}",
