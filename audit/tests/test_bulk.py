@@ -71,3 +71,34 @@ def test_bulk_update_with_given_old_values_skips_the_read(batch_ctx, django_asse
         bulk_update_with_audit(GPU, [gpu], ["sort_order"], old_values={gpu.pk: {"sort_order": 0}})
     [entry] = AuditLog.objects.all()
     assert (entry.action, entry.changes) == ("update", {"sort_order": {"old": 0, "new": 5}})
+
+
+def test_bulk_action_defaults_to_the_audit_action_in_force(batch_ctx):
+    from audit.recorder import audit_action
+
+    dc = DatacenterFactory()
+    AuditLog.objects.all().delete()
+    dc.location = "Hall 7"
+    with audit_action("import"):
+        bulk_update_with_audit(type(dc), [dc], ["location"])
+    assert list(AuditLog.objects.values_list("action", "changes")) == [
+        ("import", {"location": {"old": "Building A", "new": "Hall 7"}})]
+
+
+def test_port_mappings_get_history_but_no_entries(batch_ctx):
+    from inventory.models import PortMapping
+    from tests.factories import ContainerFactory
+
+    container = ContainerFactory()
+    AuditLog.objects.all().delete()
+    [mapping] = bulk_create_with_audit(PortMapping, [PortMapping(container=container, container_port=22, internal_port=2222)])
+    mapping.internal_port = 2223
+    bulk_update_with_audit(PortMapping, [mapping], ["internal_port"])
+    assert not AuditLog.objects.exists()
+    assert PortMapping.history.filter(id=mapping.pk).count() == 2
+
+
+def test_empty_batches_cost_nothing(batch_ctx, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert bulk_create_with_audit(Server, []) == []
+        assert bulk_update_with_audit(Server, [], ["status"]) == 0
