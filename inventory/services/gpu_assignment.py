@@ -53,7 +53,7 @@ def assign_gpu(gpu_id, user_id, *, by, purpose=None, expires_at=None):
         if user is None:
             raise NotFound(USER_NOT_FOUND)
         if not user.is_active:
-            raise Conflict(USER_INACTIVE, errors={"user_id": [USER_INACTIVE]})
+            raise Conflict(USER_INACTIVE)
         if not gpu.is_available:
             raise Conflict(GPU_NOT_AVAILABLE)
         gpu.status, gpu.assigned_to = GPUStatus.IN_USE, user

@@ -118,6 +118,7 @@ def test_assign_inactive_user_is_422(admin_api, gpu):
     user = UserFactory(is_active=False)
     body = error(assign(admin_api, gpu.id, user_id=user.id), 422)
     assert body["message"] == "User is inactive and cannot be assigned a GPU."
+    assert "errors" not in body  # API.md §1.4: errors only for validation and unique conflicts
 
 
 @pytest.mark.parametrize("status, assignee", [("in_use", True), ("in_use", False), ("error", False)])
@@ -125,7 +126,7 @@ def test_assign_only_a_free_gpu(admin_api, gpu, bob, status, assignee):
     holder = UserFactory() if assignee else None
     GPU.objects.filter(pk=gpu.pk).update(status=status, assigned_to=holder)
     body = error(assign(admin_api, gpu.id, user_id=bob.id), 422)
-    assert body["message"] == "GPU is not available; release it first."
+    assert body["message"] == "GPU is not available; release it first." and "errors" not in body
     assert GPUAssignment.objects.count() == 0
 
 
