@@ -46,7 +46,7 @@ class LoginView(PublicView):
         summary="Log in: a token pair and a browser session",
     )
     def post(self, request):
-        credentials = serializers.LoginSerializer(data=request.data)
+        credentials = serializers.LoginSerializer(data=request.data, context={"request": request})
         credentials.is_valid(raise_exception=True)
         user, tokens = services.login(request._request, **credentials.validated_data)
         return respond({**tokens, "user": serializers.UserSerializer(user).data}, "Login successful.")
@@ -128,7 +128,7 @@ class PreferencesView(APIView):
         return respond(serializers.PreferenceSerializer(preference).data, "success")
 
     def put(self, request):
-        values = serializers.PreferenceSerializer(data=request.data, partial=True)
+        values = serializers.PreferenceSerializer(data=request.data, partial=True, context={"request": request})
         values.is_valid(raise_exception=True)
         preference = services.save_preferences(request.user, values.validated_data)
         return respond(serializers.PreferenceSerializer(preference).data, "Preferences saved.")

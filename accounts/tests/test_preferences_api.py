@@ -69,3 +69,12 @@ def test_a_body_that_is_not_an_object_is_400(user_api):
 def test_each_user_has_their_own_preferences(user_api, api_as, other_user):
     user_api.put("/user/preferences", {"view_mode": "list"})
     assert api_as(other_user).get("/user/preferences").json()["data"] == DEFAULTS
+
+
+def test_a_form_encoded_body_may_spell_booleans_as_text(user_api):
+    response = user_api.client.put(
+        "/api/user/preferences", "show_detail_bar=false&panel_width=300.5", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 200
+    data = response.json()["data"]
+    assert (data["show_detail_bar"], data["panel_width"]) == (False, 301)
