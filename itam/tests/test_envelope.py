@@ -106,3 +106,10 @@ def test_a_failed_write_changes_nothing(admin_api, monkeypatch):
     assert response.status_code == 500
     assert response.json() == {"code": 500, "message": "Internal server error.", "data": None}
     assert not Container.objects.exists()
+
+
+def test_head_and_options_answer_without_error(admin_api):
+    dc = DatacenterFactory()
+    assert admin_api.client.head(f"/api/datacenters/{dc.pk}").status_code == 200
+    options = admin_api.client.options("/api/servers")
+    assert options.status_code == 200 and options.json()["code"] == 0
