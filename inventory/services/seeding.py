@@ -71,7 +71,8 @@ class FleetSize:
     services_per_container: int = 2
     gpus_per_server: int = 1
 
-    # Limits that keep generated names, addresses and ports valid and unique.
+    # Limits that keep generated names, addresses (10.<site>.<0-249>.<1-250>) and ports
+    # valid and unique.
     LIMITS = {
         "datacenters": 250, "servers": 250 * 250, "containers_per_server": 500,
         "services_per_container": 100, "gpus_per_server": 16,
@@ -86,8 +87,6 @@ class FleetSize:
         ]
         if self.servers and not self.datacenters:
             found.append("Servers need at least one datacenter.")
-        elif self.datacenters and self.servers / self.datacenters > 250 * 250:
-            found.append("At most 62500 servers per datacenter.")
         return found
 
 
