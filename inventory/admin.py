@@ -6,6 +6,7 @@ from django.db.models import Count
 
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, OwnerIsCreatorMixin, badge, count_column, status_badge
+from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 
@@ -16,7 +17,7 @@ def environment_badge(obj):
 
 
 @admin.register(Datacenter)
-class DatacenterAdmin(InventoryAdmin):
+class DatacenterAdmin(SheetImportExportMixin, InventoryAdmin):
     list_display = ("name", "location", "is_active", count_column("server_count", "servers"), "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "location")
@@ -66,7 +67,7 @@ class GPUInline(admin.TabularInline):
 
 
 @admin.register(Server)
-class ServerAdmin(OwnerIsCreatorMixin, InventoryAdmin):
+class ServerAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin):
     list_display = (
         "name", "datacenter", environment_badge, "internal_ip", status_badge(ServerStatus),
         count_column("container_count", "containers"), count_column("gpu_count", "GPUs"),
@@ -93,7 +94,7 @@ class PortMappingInline(admin.TabularInline):
 
 
 @admin.register(Container)
-class ContainerAdmin(OwnerIsCreatorMixin, InventoryAdmin):
+class ContainerAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin):
     list_display = (
         "name", "server", "image", status_badge(ContainerStatus), "owner", "assigned_user",
         count_column("service_count", "services"),
@@ -122,7 +123,7 @@ class PortMappingAdmin(InventoryAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(OwnerIsCreatorMixin, InventoryAdmin):
+class ServiceAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin):
     list_display = ("name", "container", "service_type", "port", "version", status_badge(ServiceStatus), "owner")
     list_filter = ("status", "service_type")
     search_fields = ("name", "container__name", "version")
@@ -134,7 +135,7 @@ class ServiceAdmin(OwnerIsCreatorMixin, InventoryAdmin):
 
 
 @admin.register(GPU)
-class GPUAdmin(GPUAssignmentAdminMixin, InventoryAdmin):
+class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
     list_display = ("display_name", "server", "index", "model", "memory_gb", status_badge(GPUStatus), "assigned_to")
     list_filter = ("status", "model", "server__datacenter")
     search_fields = ("model", "server__name", "assigned_to__username", "assigned_to__display_name")

@@ -13,15 +13,28 @@ from django.core import signing
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.tmp_storages import TempFolderStorage
 
 from .api.import_export_views import xlsx_response
-from .resources import SHEET_RESOURCES
+from .resources import RESOURCE_BY_MODEL, SHEET_RESOURCES
 from .services import exporting, importing
 from .workbook import WorkbookError, read_upload, read_workbook
 
 SIGNING_SALT = "inventory.admin_workbook"
 PREVIEW_MAX_AGE = 3600  # seconds a previewed file may wait for its confirmation
+
+
+class SheetImportExportMixin(ImportExportMixin):
+    """Import/export buttons for a ModelAdmin whose model is a workbook sheet: its Resource,
+    xlsx/csv/json, a preview with every row's errors, then confirm. Imports go through the
+    workbook importer (``SheetResource.import_data``), so they obey the same rules."""
+
+    import_formats = export_formats = [XLSX, CSV, JSON]
+
+    def get_resource_classes(self, request):
+        return [RESOURCE_BY_MODEL[self.model]]
 
 
 class ImportForm(forms.Form):

@@ -42,8 +42,15 @@ def normalize_header(text):
     return " ".join(str(text or "").replace("*", " ").split()).lower()
 
 
+def guard_formula(value):
+    """The literal-apostrophe formula guard for text formats (csv, json): "=1+1" -> "'=1+1"."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
 def restore_text(value):
-    """Undo the literal-apostrophe formula guard some tools write ("'=1+1" -> "=1+1")."""
+    """Undo the literal-apostrophe formula guard (``guard_formula``, and other tools'): "'=1+1" -> "=1+1"."""
     if isinstance(value, str) and len(value) > 1 and value[0] == "'" and value[1] in FORMULA_TRIGGERS:
         return value[1:]
     return value

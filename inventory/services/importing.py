@@ -52,6 +52,11 @@ class SheetReport:
     updated: int = 0
     skipped: int = 0
     errors: list = field(default_factory=list)
+    outcomes: list = field(default_factory=list)  # (row number, "created"|"updated"|"skipped", object)
+
+    def count(self, row, outcome, obj):
+        setattr(self, outcome, getattr(self, outcome) + 1)
+        self.outcomes.append((row.number, outcome, obj))
 
     def as_dict(self):
         return {"created": self.created, "updated": self.updated, "skipped": self.skipped, "errors": self.errors}
@@ -358,8 +363,7 @@ class SheetImporter:
         if existing is not None and not self.plan.overwrite:
             if row.errors:
                 return self.fail(row, None)
-            self.report.skipped += 1
-            return None
+            return self.report.count(row, "skipped", existing)
         # A row with errors is still checked to the end, so that all its errors are reported.
         obj = existing if existing is not None else self.model()
         old = self.audit_spec.values_of(obj) if existing is not None else None
@@ -370,13 +374,11 @@ class SheetImporter:
         if existing is None:
             self.plan.objects[self.model][key] = obj
             self.plan.creates[self.model].append(obj)
-            self.report.created += 1
-        elif changed:
+            return self.report.count(row, "created", obj)
+        if changed:
             self.plan.updates[self.model].append((obj, changed, old))
-            self.report.updated += 1
-        else:
-            self.report.skipped += 1
-        return obj
+            return self.report.count(row, "updated", obj)
+        return self.report.count(row, "skipped", obj)
 
     def fail(self, row, key):
         self.report.errors.extend(row.errors)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from audit.models import AuditLog
 from inventory.models import Datacenter, Server
+from inventory.resources import ServerResource
 from inventory.workbook import XLSX_CONTENT_TYPE
 from tests.factories import EnvironmentFactory
 
@@ -118,3 +119,43 @@ def test_export_downloads_the_chosen_sheets(admin_client, workbook):
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert re.fullmatch(r'attachment; filename="export_servers_\d{8}_\d{6}\.xlsx"', response["Content-Disposition"])
     assert [row[:2] for row in read_xlsx(response.content)["Servers"][1:]] == [["DC-1", "web-01"]]
+
+
+# --- per-model import/export buttons (django-import-export on the sheet Resources) ---------
+
+def test_server_changelist_import_previews_row_errors_then_confirms(admin_client, workbook):
+    Datacenter.objects.create(name="DC-1")
+    csv = ("Datacenter*,Name*,Environment*,Internal IP*,Description\n"
+           "DC-1,web-01,prod,10.0.0.1,=cmd\n"
+           "DC-1,web-02,prod,10.0.0.300,\n").encode()
+    url = reverse("admin:inventory_server_import")
+    bad = admin_client.post(url, {"resource": "0", "format": "1", "import_file": SimpleUploadedFile("s.csv", csv)})
+    assert bad.status_code == 200
+    result = bad.context["result"]
+    assert [(r.number, r.error_dict) for r in result.invalid_rows] == [
+        (3, {"Internal IP": ["Enter a valid IPv4 or IPv6 address."]})]
+    assert "confirm_form" not in bad.context and Server.objects.count() == 0
+
+    good_csv = csv.replace(b"10.0.0.300", b"10.0.0.2").replace(b"=cmd", b"'=cmd")
+    preview = admin_client.post(url, {"resource": "0", "format": "1",
+                                      "import_file": SimpleUploadedFile("s.csv", good_csv)})
+    assert [row.import_type for row in preview.context["result"].valid_rows()] == ["new", "new"]
+    assert Server.objects.count() == 0
+    confirm = preview.context["confirm_form"].initial
+    done = admin_client.post(reverse("admin:inventory_server_process_import"), confirm, follow=True)
+    assert done.status_code == 200
+    assert dict(Server.objects.values_list("name", "description")) == {"web-01": "=cmd", "web-02": None}
+    assert AuditLog.objects.filter(action="import", resource_type="server").count() == 2
+
+
+def test_server_changelist_export_guards_formulas_in_csv(admin_client, workbook):
+    post = post_file(admin_client, workbook)
+    admin_client.post(PAGE, {"token": post.context["confirm_form"].initial["token"]})
+    Server.objects.update(description="@SUM(1)")
+    every_column = {f"serverresource_{name}": "on" for name in ServerResource().get_export_order()}
+    response = admin_client.post(reverse("admin:inventory_server_export"),
+                                 {"format": "1", "resource": "0", **every_column})
+    assert response.status_code == 200
+    lines = response.content.decode().splitlines()
+    assert lines[0].startswith("Datacenter*,Name*,Environment*,Internal IP*")
+    assert lines[1].startswith("DC-1,web-01,prod,10.0.0.1,") and lines[1].endswith(",'@SUM(1)")
