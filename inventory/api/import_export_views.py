@@ -6,6 +6,8 @@ Thin views: they check the request, call ``inventory.services.importing`` /
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -58,6 +60,7 @@ def id_list(text):
 class TemplateView(APIView):
     """GET /import-export/template (any user): the empty workbook with one example row per sheet."""
 
+    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
     def get(self, request):
         return xlsx_response(exporting.template_workbook(owner=request.user), exporting.TEMPLATE_FILENAME)
 
@@ -92,6 +95,13 @@ class ExportView(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("type", str, enum=list(exporting.EXPORT_TYPES), description="Default all."),
+            OpenApiParameter("ids", str, description="Comma-separated ids, e.g. 1,2,3."),
+        ],
+        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+    )
     def get(self, request):
         export_type = (request.query_params.get("type") or "all").strip()
         if export_type not in exporting.EXPORT_TYPES:

@@ -53,6 +53,13 @@ class DatacenterSerializer(ModelSerializer):
         return declared
 
 
+class DatacenterListItemSerializer(DatacenterSerializer):
+    """Schema only: a list item, whose server_count is present only with include_stats=true
+    (a read-only field would be documented as always present)."""
+
+    server_count = serializers.IntegerField(required=False, help_text="Only with include_stats=true.")
+
+
 class EnvironmentSerializer(ModelSerializer):
     server_count = CountField("servers")
 

@@ -2,6 +2,7 @@
 ``itam.api.viewsets.ResourceViewSet``; each viewset names its reads, serializers, filters
 and permissions."""
 from django.db.models import Count
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from itam.api.viewsets import OwnedResourceViewSet, ResourceViewSet
@@ -19,6 +20,7 @@ class DatacenterViewSet(ResourceViewSet):
     filterset_class = filters.DatacenterFilter
     pagination_class = None
 
+    @extend_schema(responses=serializers.DatacenterListItemSerializer(many=True))
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         # server_count appears in the list only when include_stats=true annotated it.
