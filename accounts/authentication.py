@@ -9,12 +9,11 @@ and nothing is lost to cache eviction:
 - every token and session of a user: ``User.tokens_valid_after`` (password change,
   deactivation). JWT ``iat`` has one-second resolution, so tokens also carry ``iat_us``, the
   issue time in microseconds: a token issued earlier in the same second as the change is
-  rejected while the pair issued right after it is accepted.
+  rejected while the pair issued right after it is accepted. Sessions end through Django's
+  own session hash, which ``User`` derives from the password and ``tokens_valid_after``.
 """
 from datetime import datetime, timezone
 
-from django.contrib.auth import logout
-from django.utils import timezone as django_timezone
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -24,7 +23,6 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from audit import context
 
 ISSUED_AT_US_CLAIM = "iat_us"
-SESSION_AUTH_TIME_KEY = "itam_auth_us"
 INVALID_TOKEN = "Token is invalid or expired."
 REVOKED_TOKEN = "Token has been revoked."
 
@@ -37,21 +35,20 @@ def epoch_us(moment):
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def issued_after_cutoff(issued_us, issued_s, user):
-    """Whether a credential issued at ``issued_us`` (µs) or, lacking that, ``issued_s`` (whole
-    seconds) is newer than the user's last revocation."""
-    if user.tokens_valid_after is None:
-        return True
-    cutoff = epoch_us(user.tokens_valid_after)
-    if isinstance(issued_us, int) and not isinstance(issued_us, bool):
-        return issued_us >= cutoff
-    # Whole seconds only (tokens minted elsewhere): accept only from the next second on.
-    return isinstance(issued_s, int) and not isinstance(issued_s, bool) and issued_s > cutoff // 1_000_000
+def _is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def token_is_current(token, user):
     """False when the token predates the user's last password change or deactivation."""
-    return issued_after_cutoff(token.get(ISSUED_AT_US_CLAIM), token.get("iat"), user)
+    if user.tokens_valid_after is None:
+        return True
+    cutoff = epoch_us(user.tokens_valid_after)
+    issued_us, issued_s = token.get(ISSUED_AT_US_CLAIM), token.get("iat")
+    if _is_int(issued_us):
+        return issued_us >= cutoff
+    # Whole seconds only (a token minted without the claim): accept it from the next second on.
+    return _is_int(issued_s) and issued_s > cutoff // 1_000_000
 
 
 class RevokedTokenError(TokenError):
@@ -81,13 +78,6 @@ class RefreshToken(PreciseIssueTimeMixin, tokens.RefreshToken):
     access_token_class = AccessToken
     # Each token gets its own issue time rather than inheriting the refresh token's.
     no_copy_claims = (*tokens.RefreshToken.no_copy_claims, ISSUED_AT_US_CLAIM)
-
-
-def stamp_session(sender, request, user, **kwargs):
-    """``user_logged_in`` receiver: remember when this session was authenticated, so that a
-    later revocation of the user's tokens ends it too (API login and admin login alike)."""
-    if request is not None and hasattr(request, "session"):
-        request.session[SESSION_AUTH_TIME_KEY] = epoch_us(django_timezone.now())
 
 
 class RevocableJWTAuthentication(JWTAuthentication):
@@ -125,20 +115,11 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
 
 class SessionAuthentication(authentication.SessionAuthentication):
-    """Django session (browser downloads, admin staff). Unsafe methods still need CSRF.
-
-    A session authenticated before the user's tokens were revoked is ended here.
-    """
+    """Django session (browser downloads, admin staff). Unsafe methods still need CSRF; a
+    revocation ends the session (see ``User._get_session_auth_hash``)."""
 
     def authenticate(self, request):
-        http_request = request._request
-        user = getattr(http_request, "user", None)
-        if not user or not user.is_active:
-            return None
-        issued_us = http_request.session.get(SESSION_AUTH_TIME_KEY)
-        if not issued_after_cutoff(issued_us, None, user):
-            logout(http_request)
-            return None
-        self.enforce_csrf(request)
-        context.set_user(user)
-        return user, None
+        result = super().authenticate(request)
+        if result is not None:
+            context.set_user(result[0])
+        return result

@@ -2,6 +2,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 from audit.context import history_user
@@ -58,6 +59,14 @@ class User(AbstractUser):
     @property
     def is_admin(self):
         return self.role == Role.ADMIN
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django ends a session whose stored hash no longer matches the user's. Mixing in
+        # tokens_valid_after makes every revocation of the user's tokens (password change,
+        # deactivation, even if reactivated later) end their sessions too: API and admin alike.
+        key_salt = "accounts.User.session_auth_hash"
+        value = f"{self.password}\n{self.tokens_valid_after}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
 
     def save(self, *args, **kwargs):
         # The admin role is what grants access to the Django admin.

@@ -12,6 +12,7 @@ from accounts import services
 from accounts.authentication import ISSUED_AT_US_CLAIM, AccessToken, epoch_us
 from accounts.tests.conftest import PASSWORD
 from conftest import ApiClient
+from tests.factories import AdminFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -142,16 +143,15 @@ def test_deactivation_ends_sessions_even_after_reactivation(login, admin_api, no
     assert client.get("/auth/me").status_code == 401
 
 
-def test_a_session_without_a_login_time_is_refused_once_tokens_were_revoked(normal_user):
+def test_revocation_ends_django_admin_sessions_too(admin_api, admin_user):
     from django.test import Client
 
+    staff = AdminFactory(username="staff")
     client = Client()
-    client.force_login(normal_user)  # fires user_logged_in: the session is stamped
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 200
     assert client.get("/api/auth/me").status_code == 200
-    session = client.session
-    del session["itam_auth_us"]
-    session.save()
-    assert client.get("/api/auth/me").status_code == 200  # nothing revoked yet
-    services.revoke_all_tokens(normal_user)
-    normal_user.save(update_fields=["tokens_valid_after"])
+    admin_api.put(f"/users/{staff.pk}", {"is_active": False})
+    admin_api.put(f"/users/{staff.pk}", {"is_active": True})
+    assert client.get("/admin/").status_code == 302  # back to the login page
     assert client.get("/api/auth/me").status_code == 401
