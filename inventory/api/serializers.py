@@ -127,6 +127,14 @@ class ServiceSerializer(ModelSerializer):
         read_only_fields = ["sort_order"]
 
 
+MAPPING_COLUMNS = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol",
+                   "description")
+
+
+def mapping_values(mapping):
+    return tuple("" if (v := getattr(mapping, name)) is None else str(v) for name in MAPPING_COLUMNS)
+
+
 class ContainerSerializer(ModelSerializer):
     """A container with its port mappings; ``port_mappings`` is writable as a whole (§3.6)."""
 
@@ -161,7 +169,10 @@ class ContainerSerializer(ModelSerializer):
         mappings = validated_data.pop("port_mappings", None) or []
         if not replace:
             return super().update(container, validated_data)
-        old_chains = [m.mapping_chain for m in container.port_mappings.all()]
+        old = list(container.port_mappings.all())
+        if sorted(map(mapping_values, old)) == sorted(mapping_values(PortMapping(**data)) for data in mappings):
+            return super().update(container, validated_data)  # the same mappings sent back
+        old_chains = [m.mapping_chain for m in old]
         for name, value in validated_data.items():
             setattr(container, name, value)
         return self._save_with_mappings(container, old_chains, mappings)

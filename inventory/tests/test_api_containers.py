@@ -243,3 +243,18 @@ def test_detail_query_count(normal_user, server, django_assert_num_queries):
     api.client.force_authenticate(normal_user)
     with django_assert_num_queries(3):  # container, port mappings, services
         assert api.get(f"/containers/{container.pk}").status_code == 200
+
+
+def test_sending_back_the_received_object_changes_nothing(user_api, normal_user, server):
+    container = ContainerFactory(server=server, owner=normal_user)
+    PortMappingFactory(container=container, container_port=80, internal_port=8080, protocol="udp")
+    PortMappingFactory(container=container, container_port=22, internal_port=2222, external_ip="203.0.113.1")
+    url = f"/containers/{container.pk}"
+    detail = user_api.get(url).json()["data"]
+    AuditLog.objects.all().delete()
+    response = user_api.put(url, detail)
+    assert response.status_code == 200 and response.json()["data"] == detail  # same mapping ids, same updated_at
+    assert not AuditLog.objects.exists()
+    changed = user_api.put(url, {**detail, "purpose": "new"}).json()["data"]
+    assert changed["port_mappings"] == detail["port_mappings"] and changed["purpose"] == "new"
+    assert AuditLog.objects.get().changes == {"purpose": {"old": None, "new": "new"}}

@@ -295,3 +295,13 @@ def test_detail_query_count_is_constant(session_api, dc, prod, django_assert_num
     with django_assert_num_queries(6):
         response = session_api.get(f"/servers/{server.pk}")
     assert len(response.json()["data"]["containers"]) == count
+
+
+def test_sending_back_the_received_object_keeps_updated_at(admin_api, dc, prod):
+    server = ServerFactory(datacenter=dc, environment=prod, cpu_usage=35)
+    detail = admin_api.get(f"/servers/{server.pk}").json()["data"]
+    Server.objects.filter(pk=server.pk).update(updated_at="2025-01-01T00:00:00Z")
+    detail["updated_at"] = "2025-01-01T00:00:00+00:00"
+    assert admin_api.put(f"/servers/{server.pk}", detail).json()["data"] == detail
+    moved = admin_api.put(f"/servers/{server.pk}", {**detail, "cpu_usage": "36"}).json()["data"]
+    assert moved["cpu_usage"] == 36.0 and moved["updated_at"] != detail["updated_at"]

@@ -70,10 +70,28 @@ class ModelSerializer(serializers.ModelSerializer):
         return instance
 
     def update(self, instance, validated_data):
+        """Apply and save; a body that changes nothing saves nothing (clients send back the
+        whole object they received, and ``updated_at`` should not move for that)."""
+        if not changes_anything(instance, validated_data):
+            return instance
         for name, value in validated_data.items():
             setattr(instance, name, value)
         save_unique(instance)
         return instance
+
+
+def changes_anything(instance, values):
+    """Whether setting ``values`` (field name -> value, related objects for relations) on
+    ``instance`` would change a column. Relations compare by id, without loading them."""
+    meta = instance._meta
+    for name, value in values.items():
+        field = meta.get_field(name)
+        if field.is_relation and field.many_to_one:
+            if getattr(instance, field.attname) != getattr(value, "pk", value):
+                return True
+        elif getattr(instance, name) != value:
+            return True
+    return False
 
 
 # Field classes whose representation of a database value is the value itself (or float()).
