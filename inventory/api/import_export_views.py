@@ -7,8 +7,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -57,10 +57,32 @@ def id_list(text):
     return ids
 
 
+# --- OpenAPI descriptions (the views build their answers by hand) ---
+
+XLSX_FILE = {(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY}
+ROW_ERROR = inline_serializer("ImportRowError", {
+    "sheet": serializers.CharField(), "row": serializers.IntegerField(),
+    "column": serializers.CharField(allow_null=True), "message": serializers.CharField(),
+})
+SHEET_REPORT = inline_serializer("ImportSheetReport", {
+    "created": serializers.IntegerField(), "updated": serializers.IntegerField(),
+    "skipped": serializers.IntegerField(), "errors": ROW_ERROR.__class__(many=True),
+})
+IMPORT_REPORT = inline_serializer("ImportReport", {
+    "dry_run": serializers.BooleanField(),
+    **{key: SHEET_REPORT.__class__() for key in exporting.EXPORT_TYPES if key != "all"},
+})
+IMPORT_UPLOAD = inline_serializer("ImportUpload", {
+    "file": serializers.FileField(help_text=".xlsx workbook, at most IMPORT_MAX_UPLOAD_BYTES (10 MB)"),
+    "overwrite": serializers.BooleanField(required=False, help_text="update existing rows (default false)"),
+    "dry_run": serializers.BooleanField(required=False, help_text="check and report only (default false)"),
+})
+
+
 class TemplateView(APIView):
     """GET /import-export/template (any user): the empty workbook with one example row per sheet."""
 
-    @extend_schema(responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY})
+    @extend_schema(summary="The import template workbook", responses=XLSX_FILE)
     def get(self, request):
         return xlsx_response(exporting.template_workbook(owner=request.user), exporting.TEMPLATE_FILENAME)
 
@@ -70,6 +92,8 @@ class ImportView(APIView):
 
     permission_classes = [IsAdmin]
 
+    @extend_schema(summary="Import a workbook (atomic)", request={"multipart/form-data": IMPORT_UPLOAD},
+                   responses={200: IMPORT_REPORT, 400: IMPORT_REPORT})
     def post(self, request):
         overwrite = strict_boolean(request.data, "overwrite")
         dry_run = strict_boolean(request.data, "dry_run")
@@ -98,9 +122,10 @@ class ExportView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("type", str, enum=list(exporting.EXPORT_TYPES), description="Default all."),
-            OpenApiParameter("ids", str, description="Comma-separated ids, e.g. 1,2,3."),
+            OpenApiParameter("ids", str, description="Comma-separated ids of that type (servers for type=all)."),
         ],
-        responses={(200, XLSX_CONTENT_TYPE): OpenApiTypes.BINARY},
+        description="A single type also takes the filters and ordering of that type's list.",
+        responses=XLSX_FILE,
     )
     def get(self, request):
         export_type = (request.query_params.get("type") or "all").strip()
