@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.authentication import AccessToken
 from accounts.models import User, UserPreference
+from itam.api.parsers import JSONParser
 from itam.api.permissions import IsAdmin, is_admin
 from itam.api.throttling import LoginRateThrottle
 from itam.api.viewsets import ResourceViewSet
@@ -29,10 +30,13 @@ def respond(data, message):
 # --- authentication -----------------------------------------------------------------------
 
 class PublicView(APIView):
-    """Reachable without credentials; a stray Authorization header is not checked."""
+    """Reachable without credentials; a stray Authorization header is not checked. JSON
+    bodies only: a cross-site HTML form cannot post JSON, so it cannot log a browser in to
+    someone else's session (login CSRF)."""
 
     authentication_classes = []
     permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser]
 
 
 class LoginView(PublicView):

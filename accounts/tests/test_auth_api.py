@@ -281,3 +281,11 @@ def test_a_password_change_is_audited_as_an_update_without_the_password(user_api
     entry = AuditLog.objects.get(resource_type="user", resource_id=normal_user.pk, username="alice")
     assert entry.action == "update"
     assert entry.changes == {"password": {"old": "***", "new": "***"}}
+
+
+def test_login_takes_json_only_so_a_cross_site_form_cannot_log_a_browser_in(anon_api, admin_user):
+    response = anon_api.client.post(
+        "/api/auth/login", f"username=admin&password={PASSWORD}", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == 400 and "sessionid" not in response.cookies
