@@ -5,10 +5,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from itam.api import fields
 from itam.api.permissions import IsAdmin
 
 from ..services.batch import batch_delete_servers, batch_update_servers
+from .params import id_field
 from .serializers import ServerSerializer
 
 MAX_IDS = 500
@@ -19,7 +19,7 @@ UPDATABLE_FIELDS = (
 
 
 class BatchDeleteBody(serializers.Serializer):
-    ids = serializers.ListField(child=fields.IntegerField(), allow_empty=False,
+    ids = serializers.ListField(child=id_field(), allow_empty=False,
                                 help_text=f"Server ids; at most {MAX_IDS} (duplicates counted once).")
 
     def validate_ids(self, ids):

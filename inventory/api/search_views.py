@@ -5,10 +5,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from itam.api import fields
 from itam.api.pagination import lenient_int
 
 from .. import search
 from .fastrender import renderer_for
+from .params import query_params
 from .serializers import ContainerSerializer, GPUSerializer, PortMappingSerializer, ServerSerializer, ServiceSerializer
 
 ITEM_SERIALIZERS = {
@@ -17,10 +19,16 @@ ITEM_SERIALIZERS = {
 }
 
 
+class KeywordParams(serializers.Serializer):
+    keyword = fields.CharField(required=False)
+    q = fields.CharField(required=False)
+
+
 def keyword_of(request):
-    """``keyword``, else its alias ``q``; an empty value counts as absent (API.md §1.6)."""
-    params = request.query_params
-    return (params.get("keyword") or "").strip() or (params.get("q") or "").strip()
+    """``keyword``, else its alias ``q``, trimmed; an empty value counts as absent (API.md
+    §1.6). Text the database cannot hold (NUL characters) is a 400 on the parameter."""
+    params = query_params(request, KeywordParams)
+    return params.get("keyword") or params.get("q") or ""
 
 
 def limit_of(request, default, maximum):

@@ -8,12 +8,13 @@ from itam.api import fields
 from itam.api.permissions import IsAdmin
 
 from ..services.sort_order import update_sort_order
+from .params import id_field
 
 MAX_SORT_ORDER = 2147483647
 
 
 class SortItem(serializers.Serializer):
-    id = fields.IntegerField()
+    id = id_field()
     sort_order = fields.IntegerField(min_value=0, max_value=MAX_SORT_ORDER)
 
 

@@ -115,6 +115,8 @@ def test_update_is_audited_per_server(admin_api, servers):
     ({"ids": "1,2", "updates": {"status": "offline"}}, {"ids": ['Expected a list of items but got type "str".']}),
     ({"ids": [1, "x"], "updates": {"status": "offline"}}, {"ids.1": ["A valid integer is required."]}),
     ({"ids": [True], "updates": {"status": "offline"}}, {"ids.0": ["A valid integer is required."]}),
+    ({"ids": [2**63], "updates": {"status": "offline"}},
+     {"ids.0": ["Ensure this value is less than or equal to 9223372036854775807."]}),
     ({"updates": {"status": "offline"}}, {"ids": ["This field is required."]}),
 ])
 def test_update_validation_changes_nothing(admin_api, servers, body, errors):

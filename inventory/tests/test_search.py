@@ -149,6 +149,14 @@ def test_query_count_does_not_grow(user_api, fleet, django_assert_num_queries):
         search(user_api, keyword="8080")
 
 
+@pytest.mark.parametrize("path", ["/search", "/search/quick"])
+@pytest.mark.parametrize("param", ["keyword", "q"])
+def test_nul_characters_are_400(user_api, db, path, param):
+    response = user_api.get(path, {param: "we\x00b"})
+    assert response.status_code == 400
+    assert response.json()["errors"] == {param: ["Null characters are not allowed."]}
+
+
 def test_requires_authentication(anon_api):
     assert anon_api.get("/search", {"keyword": "web"}).status_code == 401
     assert anon_api.get("/search/quick", {"keyword": "web"}).status_code == 401

@@ -71,6 +71,8 @@ def test_last_entry_of_a_repeated_id_wins(admin_api, resource):
      {"items.0.sort_order": ["Ensure this value is less than or equal to 2147483647."]}),
     ({"items": [{"id": 1, "sort_order": 1.5}]}, {"items.0.sort_order": ["A valid integer is required."]}),
     ({"items": [{"id": True, "sort_order": 0}]}, {"items.0.id": ["A valid integer is required."]}),
+    ({"items": [{"id": 10**30, "sort_order": 0}]},
+     {"items.0.id": ["Ensure this value is less than or equal to 9223372036854775807."]}),
     ({"items": [{"id": None, "sort_order": 0}]}, {"items.0.id": ["This field may not be null."]}),
     ({"items": [5]}, {"items.0.non_field_errors": ["Invalid data. Expected a dictionary, but got int."]}),
 ])

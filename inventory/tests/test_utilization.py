@@ -127,6 +127,17 @@ def test_bad_parameters_are_400(user_api, params, field):
     assert list(body["errors"]) == [field]
 
 
+@pytest.mark.parametrize("params, servers", [
+    ({"end_date": "9999-12-31"}, []),  # the 30 days before the end of 9999
+    ({"end_date": "0001-01-02"}, []),  # the 30 days before that reach past the start of the calendar
+    ({"start_date": "0001-01-01", "end_date": "9999-12-31"}, ["gpu-01", "gpu-02"]),  # all history up to now
+])
+def test_dates_at_the_ends_of_the_calendar(user_api, fleet, params, servers):
+    data = rows(user_api, group_by="server", **params)
+    assert sorted(r["server_name"] for r in data) == servers
+    assert all(r["gpu_hours"] > 48 for r in data)
+
+
 def test_start_after_end_message(user_api):
     body = user_api.get("/gpus/utilization", {"start_date": "2025-03-02", "end_date": "2025-03-01"}).json()
     assert body["errors"] == {"start_date": ["start_date must not be after end_date."]}
