@@ -10,13 +10,11 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
-from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from itam.api.exceptions import Conflict
 from itam.api.serializers import save_unique
 
-from .authentication import INVALID_TOKEN, REVOKED_TOKEN, RefreshToken, RevokedTokenError, token_is_current
+from .authentication import REVOKED_TOKEN, RefreshToken, RevokedTokenError, token_is_current
 from .choices import Role
 from .models import User, UserPreference
 
@@ -37,16 +35,7 @@ def issue_tokens(user):
 def revoke_token(token):
     """Blacklist one validated token. True if this call revoked it, False if it already was:
     the unique blacklist row makes concurrent rotations of one refresh token succeed once."""
-    outstanding, _ = OutstandingToken.objects.get_or_create(
-        jti=token[jwt_settings.JTI_CLAIM],
-        defaults={
-            "user_id": _token_user_id(token),
-            "token": str(token),
-            "created_at": token.current_time,
-            "expires_at": datetime_from_epoch(token["exp"]),
-        },
-    )
-    _, created = BlacklistedToken.objects.get_or_create(token=outstanding)
+    _, created = token.blacklist()
     return created
 
 
