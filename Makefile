@@ -6,7 +6,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev migrate seed serve bench fuzz browser clean
+.PHONY: run test install install-dev migrate seed serve bench fuzz soak browser clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ bench: install-dev
 ## make fuzz: schema-driven fuzzing of the whole API (at least 1,000 requests).
 fuzz: install-dev
 	$(PY) bench/fuzz.py $(FUZZ_ARGS)
+
+## make soak: 60 s of mixed reads and writes, 16 clients, gunicorn + PostgreSQL, then reconciles.
+soak: install-dev
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 ## make browser: install Debian's Chromium for the admin browser tests (needs root).
 browser:

@@ -20,7 +20,10 @@ import sys
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+# Run as a script, bench/ comes first on the path, and bench/import_export.py would then
+# shadow the django-import-export app: the project root takes its place.
+if Path(sys.path[0]).resolve() == BASE_DIR / "bench":
+    sys.path[0] = str(BASE_DIR)
 
 import schemathesis  # noqa: E402
 
