@@ -84,7 +84,7 @@ def fleet(db):
     container = ContainerFactory(server=server, assigned_user=user, cpu_limit=2)
     PortMappingFactory(container=container, external_ip="203.0.113.1", external_port=80)
     ServiceFactory(container=container)
-    gpu = GPUFactory(server=server, status="in_use", assigned_to=user)
+    gpu = GPUFactory(server=server, index=0, status="in_use", assigned_to=user)
     GPUAssignmentFactory(gpu=gpu, user=user, purpose="training")
     GPUFactory(server=server, index=9)
     return server

@@ -23,7 +23,7 @@ def world():
         "servers": ServerFactory(name="spare"),
         "containers": container,
         "services": ServiceFactory(container=container, owner=owner),
-        "gpus": GPUFactory(server=server),
+        "gpus": GPUFactory(server=server, index=0),
     }
     clients = {"anonymous": ApiClient(), "user": ApiClient(UserFactory(username="stranger")),
                "owner": ApiClient(owner), "admin": ApiClient(AdminFactory())}
