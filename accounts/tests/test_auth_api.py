@@ -289,3 +289,14 @@ def test_login_takes_json_only_so_a_cross_site_form_cannot_log_a_browser_in(anon
     )
     assert response.status_code == 400
     assert response.json()["code"] == 400 and "sessionid" not in response.cookies
+
+
+@pytest.mark.parametrize("status_body", [("admin", PASSWORD), ("admin", "wrong-password")])
+def test_x_request_id_is_echoed_when_valid_and_generated_otherwise(login, admin_user, status_body):
+    import uuid
+
+    echoed = login(*status_body, HTTP_X_REQUEST_ID="client-42.a_b")
+    assert echoed["X-Request-ID"] == "client-42.a_b"
+    for bad in ("has space", "x" * 65, ""):
+        replaced = login(*status_body, HTTP_X_REQUEST_ID=bad)["X-Request-ID"]
+        assert str(uuid.UUID(replaced)) == replaced
