@@ -243,7 +243,14 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Every JSON response in the envelope, plus the error envelopes (itam/api/schema.py).
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "itam.api.schema.envelope_responses"],
-    "ENUM_NAME_OVERRIDES": {"HealthStateEnum": "itam.api.system_views.HEALTH_STATES"},
+    "ENUM_NAME_OVERRIDES": {
+        "HealthStateEnum": "itam.api.system_views.HEALTH_STATES",
+        # Four resources have a "status": one named enum each (else a check --deploy warning).
+        "ServerStatusEnum": "inventory.choices.ServerStatus",
+        "ContainerStatusEnum": "inventory.choices.ContainerStatus",
+        "ServiceStatusEnum": "inventory.choices.ServiceStatus",
+        "GPUStatusEnum": "inventory.choices.GPUStatus",
+    },
     # The online validator badge would contact validator.swagger.io; /docs stays self-contained.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
 }
