@@ -191,6 +191,12 @@ class Plan:
     # --- writing ---
 
     def write(self):
+        # simple-history asks for each row's user through a request-local lookup unless the
+        # object names it: naming it here saves that lookup on every history row.
+        for objs in [*self.creates.values(), [obj for rows in self.updates.values() for obj, _, _ in rows],
+                     [m for _, mappings, _ in self.mappings for m in mappings]]:
+            for obj in objs:
+                obj._history_user = self.user
         for model in (Datacenter, Server, Container, Service, GPU):
             if self.creates[model]:
                 bulk_create_with_audit(model, self.creates[model], action=Action.IMPORT)
