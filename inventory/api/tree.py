@@ -1,9 +1,9 @@
 """``GET /servers/tree`` (API.md §4): the whole fleet as server nodes, optionally with
 their resource card, containers, GPUs (level 2) and the containers' services (level 3).
 
-One query per level of the hierarchy whatever the fleet size (see
+A fixed number of queries whatever the fleet size, one per loaded relation (see
 ``ServerQuerySet.for_tree``); nodes are the list serializers' output plus ``_type``,
-rendered by ``inventory.api.fastrender`` which derives from those serializers.
+rendered by ``inventory.api.fastrender``, which derives from those serializers.
 """
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -31,13 +31,12 @@ def resource_card(server):
     return {"_type": "_resource_card", "id": f"card_{server['id']}", **{f: server[f] for f in CARD_FIELDS}}
 
 
-def typed(node, kind):
-    node["_type"] = kind
-    return node
+def typed(kind, node):
+    return {"_type": kind, **node}
 
 
 def build_tree(servers, level):
-    """Server nodes for ``level`` from the querysets of ``Server.objects.for_tree``."""
+    """Server nodes for ``level`` from the querysets of ``ServerQuerySet.for_tree``."""
     server_nodes = renderer_for(ServerSerializer).render_many(servers.servers)
     if level == 1:
         return server_nodes
@@ -45,13 +44,18 @@ def build_tree(servers, level):
     services = {}
     if level == 3:
         for node in renderer_for(ServiceSerializer).render_many(servers.services):
-            services.setdefault(node["container_id"], []).append(typed(node, "service"))
+            services.setdefault(node["container_id"], []).append(typed("service", node))
+    # The queries are separate statements: a child whose server appeared after the server
+    # query ran has no node to hang from and waits for the next load.
     for node in renderer_for(ContainerSerializer).render_many(servers.containers):
-        if level == 3:
-            node["children"] = services.get(node["id"], [])
-        children[node["server_id"]].append(typed(node, "container"))
+        if node["server_id"] in children:
+            node = typed("container", node)
+            if level == 3:
+                node["children"] = services.get(node["id"], [])
+            children[node["server_id"]].append(node)
     for node in renderer_for(GPUSerializer).render_many(servers.gpus):
-        children[node["server_id"]].append(typed(node, "gpu"))
+        if node["server_id"] in children:
+            children[node["server_id"]].append(typed("gpu", node))
     for node in server_nodes:
         node["hasChildren"] = True
         node["children"] = children[node["id"]]

@@ -161,6 +161,22 @@ def test_empty_fleet_and_authentication(user_api, anon_api):
     assert user_api.get("/servers/tree/").status_code == 200
 
 
+def test_children_of_servers_missing_from_the_server_query_are_left_out(fleet):
+    """The tree's queries are separate statements; a server created between them must not
+    break the response (its children wait for the next load)."""
+    from inventory.api.tree import build_tree
+    from inventory.querysets import TreeQuerySets
+
+    only_db = Server.objects.filter(pk=fleet["db"].pk)
+    everything = TreeQuerySets(
+        servers=only_db.with_counts(), containers=Container.objects.with_counts(),
+        gpus=GPU.objects.with_related(), services=Service.objects.with_related(),
+    )
+    nodes = build_tree(everything, 3)
+    assert [n["name"] for n in nodes] == ["db-01"]
+    assert [c["_type"] for c in nodes[0]["children"]] == ["_resource_card"]
+
+
 def grow(servers, containers_per_server=3, services_per_container=2, gpus_per_server=2):
     users = UserFactory.create_batch(2)
     for n in range(servers):
