@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -25,6 +25,7 @@ from audit.recorder import spec_for
 from ..choices import GPUStatus, ReleaseReason
 from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from ..resources import (
+    RESOURCE_BY_MODEL,
     SHEET_RESOURCES,
     ContainerResource,
     DatacenterResource,
@@ -41,6 +42,7 @@ from .gpu_assignment import _name_of as name_of_user
 REQUIRED = "This field is required."
 MISSING_COLUMN = "Required column is missing."
 FORMULA = "Formulas are not allowed; enter the value itself."
+CONCURRENT_CHANGE = "The inventory changed while the file was imported; nothing was written. Import it again."
 PROGRESS_EVERY = 1000
 
 
@@ -109,7 +111,13 @@ def import_workbook(sheets, *, user=None, overwrite=False, dry_run=False, progre
             if sheet is not None:
                 IMPORTERS[resource_class](plan, report.sheets[resource_class.report_key], progress).run(sheet)
         if report.ok and not dry_run:
-            plan.write()
+            try:
+                with transaction.atomic():
+                    plan.write()
+            except IntegrityError as exc:  # someone changed the same rows since they were checked
+                resource = RESOURCE_BY_MODEL.get(getattr(exc, "model", None), SHEET_RESOURCES[0])
+                report.sheets[resource.report_key].errors.append({
+                    "sheet": resource.sheet, "row": 1, "column": None, "message": CONCURRENT_CHANGE})
     return report
 
 
@@ -198,17 +206,24 @@ class Plan:
             for obj in objs:
                 obj._history_user = self.user
         for model in (Datacenter, Server, Container, Service, GPU):
-            if self.creates[model]:
-                bulk_create_with_audit(model, self.creates[model], action=Action.IMPORT)
-            if self.updates[model]:
-                objs = [obj for obj, _, _ in self.updates[model]]
-                fields = sorted({f for _, changed, _ in self.updates[model] for f in changed} - {"port_mappings"})
-                old = {obj.pk: values for obj, _, values in self.updates[model]}
-                bulk_update_with_audit(model, objs, fields or ["updated_at"], action=Action.IMPORT, old_values=old)
-            if model is Container:
-                self.write_mappings()
-            if model is GPU:
-                self.write_assignments()
+            try:
+                self.write_model(model)
+            except IntegrityError as exc:
+                exc.model = model
+                raise
+
+    def write_model(self, model):
+        if self.creates[model]:
+            bulk_create_with_audit(model, self.creates[model], action=Action.IMPORT)
+        if self.updates[model]:
+            objs = [obj for obj, _, _ in self.updates[model]]
+            fields = sorted({f for _, changed, _ in self.updates[model] for f in changed} - {"port_mappings"})
+            old = {obj.pk: values for obj, _, values in self.updates[model]}
+            bulk_update_with_audit(model, objs, fields or ["updated_at"], action=Action.IMPORT, old_values=old)
+        if model is Container:
+            self.write_mappings()
+        if model is GPU:
+            self.write_assignments()
 
     def write_mappings(self):
         replaced = [c.pk for c, _, replace in self.mappings if replace]

@@ -496,3 +496,26 @@ def test_export_rejects_bad_parameters(admin_api, params, errors):
         assert response.json()["errors"] == errors
     else:
         assert list(response.json()["errors"]) == ["ordering"]
+
+
+def test_a_conflicting_concurrent_write_fails_the_import_cleanly(admin_api, env, monkeypatch):
+    """A row someone else created between the check and the write: 400, nothing written."""
+    from inventory.services import importing
+
+    real_write = importing.Plan.write_model
+
+    def write_after_a_concurrent_create(plan, model):
+        if model is Server:
+            ServerFactory(datacenter=Datacenter.objects.get(name="DC-1"), environment=env, name="web-01")
+        return real_write(plan, model)
+
+    monkeypatch.setattr(importing.Plan, "write_model", write_after_a_concurrent_create)
+    content = xlsx({"Datacenters": rows_for("Datacenters", {"Name": "DC-1"}),
+                    "Servers": rows_for("Servers", server_record())})
+    response = upload(admin_api, content)
+    assert response.status_code == 400
+    assert response.json()["message"] == "Import failed: 1 error; nothing was written."
+    assert response.json()["data"]["servers"]["errors"] == [{
+        "sheet": "Servers", "row": 1, "column": None,
+        "message": "The inventory changed while the file was imported; nothing was written. Import it again."}]
+    assert inventory_counts() == [0] * 7
