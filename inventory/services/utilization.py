@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 
 from ..models import GPU, GPUAssignment
 
