@@ -39,8 +39,8 @@ def password_problems(password, user):
 
 
 class UserSerializer(ModelSerializer):
-    """The user object (§3.2). ``username`` is fixed after creation; an empty or null
-    ``password`` on update leaves the password unchanged."""
+    """The user object (§3.2). `username` is fixed after creation; an empty or null
+    `password` on update leaves the password unchanged."""
 
     password = PasswordField(required=False, allow_null=True, allow_blank=True)
     email = EmailField(max_length=120, required=False, allow_null=True)
