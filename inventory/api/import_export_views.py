@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from itam.api.exceptions import error_response
-from itam.api.filters import StrictBooleanField
+from itam.api.filters import BIGINT_MAX, StrictBooleanField
 from itam.api.permissions import IsAdmin
 
 from ..services import exporting, importing
@@ -52,7 +52,7 @@ def id_list(text):
         ids = [int(part) for part in text.split(",")]
     except ValueError:
         ids = None
-    if not ids or any(i < 1 for i in ids):
+    if not ids or any(not 1 <= i <= BIGINT_MAX for i in ids):  # a larger id cannot even be compared
         raise exceptions.ValidationError({"ids": ["Enter comma-separated positive integer ids, e.g. 1,2,3."]})
     return ids
 

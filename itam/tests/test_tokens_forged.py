@@ -132,7 +132,7 @@ def test_token_of_deactivated_user_is_refused(client, normal_user):
 def test_forged_refresh_token_is_refused(client, normal_user, forge):
     token = forge(normal_user)
     in_body = client.post("/api/auth/refresh", {"refresh_token": token}, content_type="application/json")
-    in_header = client.post("/api/auth/refresh", HTTP_AUTHORIZATION=f"Bearer {token}")
+    in_header = client.post("/api/auth/refresh", {}, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
     for response in (in_body, in_header):
         assert response.status_code == 401
         assert response.json()["code"] == 401 and response.json()["data"] is None
