@@ -2,13 +2,13 @@
 counts are annotations and related rows come in the same query: a changelist runs a fixed
 number of queries whatever the page size. See ``admin_mixins`` for how to extend them."""
 from django.contrib import admin
-from django.db.models import Count
 
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, OwnerIsCreatorMixin, badge, count_column, status_badge
 from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from .querysets import count_of
 
 
 @admin.display(description="environment", ordering="environment__sort_order")
@@ -23,7 +23,8 @@ class DatacenterAdmin(SheetImportExportMixin, InventoryAdmin):
     search_fields = ("name", "location")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(server_count=Count("servers"))
+        # A subquery, not Count(): a GROUP BY would drop the model's ordering (autocomplete).
+        return super().get_queryset(request).annotate(server_count=count_of(Server.objects, "datacenter"))
 
 
 @admin.register(Environment)
@@ -37,7 +38,7 @@ class EnvironmentAdmin(InventoryAdmin):
         return badge(obj.color, obj.color)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(server_count=Count("servers"))
+        return super().get_queryset(request).annotate(server_count=count_of(Server.objects, "environment"))
 
 
 class ContainerInline(admin.TabularInline):

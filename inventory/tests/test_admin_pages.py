@@ -279,3 +279,22 @@ def test_server_history_revert_page(admin_client, admin_user):
     assert response.status_code == 200
     assert response.context["adminform"].form["name"].value() == original
     assert response.context["revert_disabled"] is False
+
+
+@pytest.mark.filterwarnings("error::django.core.paginator.UnorderedObjectListWarning")
+@pytest.mark.parametrize(("field", "factory"), [("datacenter", DatacenterFactory), ("environment", EnvironmentFactory)])
+def test_autocomplete_lists_keep_their_order(admin_client, field, factory):
+    if field == "datacenter":
+        names = ["b-dc", "a-dc", "c-dc"]
+        for name in names:
+            factory(name=name)
+        expected = sorted(names)
+    else:
+        for code, order in (("dev", 3), ("prod", 1), ("test", 2)):
+            factory(code=code, sort_order=order)
+        expected = ["Production", "Test", "Development"]
+    response = admin_client.get(
+        reverse("admin:autocomplete"), {"app_label": "inventory", "model_name": "server", "field_name": field}
+    )
+    assert response.status_code == 200
+    assert [item["text"] for item in response.json()["results"]] == expected
