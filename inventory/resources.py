@@ -301,8 +301,8 @@ class SheetResource(resources.Resource):
         """Cell values for ``objects``, in natural-key order unless ``ordered`` is False
         (the caller already ordered them, e.g. by an API ``ordering``)."""
         objects = sorted(objects, key=self.natural_key) if ordered else list(objects)
-        cols = self.columns()
-        return [[self.export_field(col, obj) for col in cols] for obj in objects]
+        cols = self.columns()  # plain columns (no dehydrate methods): Field.export directly
+        return [[col.export(obj) for col in cols] for obj in objects]
 
     def example_row(self, **overrides):
         example = {**self.EXAMPLE, **overrides}
