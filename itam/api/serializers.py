@@ -111,7 +111,9 @@ def fast_reader(field):
         pk = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
         return None if pk is None else field.to_representation(attribute)
 
-    if field.source == "*" or type(field).to_representation is not _representation_of(field):
+    if field.source == "*":  # the field reads the whole instance, which is never None
+        return field.to_representation
+    if type(field).to_representation is not _representation_of(field):
         return generic
     attrs = field.source_attrs
     if isinstance(field, serializers.PrimaryKeyRelatedField):
