@@ -106,3 +106,17 @@ def test_fast_read_path_matches_drf(fleet, serializer_class, queryset):
         drf = serializers.ModelSerializer.to_representation(serializer_class(instance), instance)
         assert ours == drf
         assert list(ours) == list(drf)
+
+
+def test_fields_with_nothing_to_show_are_left_out_as_drf_does(db):
+    from itam.api.serializers import ModelSerializer
+
+    class WithOptional(ModelSerializer):
+        nickname = fields.CharField(source="no_such_attribute", read_only=True)
+
+        class Meta:
+            model = Datacenter
+            fields = ["id", "name", "nickname"]
+
+    dc = Datacenter.objects.create(name="North")
+    assert WithOptional(dc).data == {"id": dc.pk, "name": "North"}

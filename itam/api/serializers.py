@@ -55,7 +55,10 @@ class ModelSerializer(serializers.ModelSerializer):
         return extra_kwargs, {}
 
     def to_representation(self, instance):
-        return {name: read(instance) for name, read in self._read_plan}
+        try:
+            return {name: read(instance) for name, read in self._read_plan}
+        except SkipField:  # a field with nothing to show is left out, as DRF does
+            return super().to_representation(instance)
 
     @cached_property
     def _read_plan(self):
@@ -104,10 +107,7 @@ PASS_THROUGH = (
 def fast_reader(field):
     """A function instance -> representation equivalent to DRF's for ``field``."""
     def generic(instance):
-        try:
-            attribute = field.get_attribute(instance)
-        except SkipField:  # pragma: no cover - only write-time fields skip
-            return None
+        attribute = field.get_attribute(instance)
         pk = attribute.pk if isinstance(attribute, PKOnlyObject) else attribute
         return None if pk is None else field.to_representation(attribute)
 
