@@ -130,10 +130,13 @@ def fast_reader(field):
 
     def read(instance):
         value = instance
-        for attr in attrs:
-            value = getattr(value, attr)
-            if value is None:
-                return None
+        try:
+            for attr in attrs:
+                value = getattr(value, attr)
+                if value is None:
+                    return None
+        except AttributeError:  # DRF's rules for a missing attribute: default, null or left out
+            return generic(instance)
         if callable(value):
             value = value()
         return convert(value) if convert is not None and value is not None else value
