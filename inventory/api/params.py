@@ -2,13 +2,13 @@
 (an empty value counts as absent, API.md §1.6; a bad value is a 400 with ``errors`` keyed
 by the parameter name) and the id field of request bodies."""
 from itam.api import fields
-
-# The largest id a database integer key holds; a larger number is a validation error,
-# never a database overflow (a 500).
-MAX_ID = 2**63 - 1
+from itam.api.filters import BIGINT_MAX as MAX_ID
 
 
 def id_field(**kwargs):
+    """An id in a body. Beyond 64 bits, either way, it is a validation error, never a
+    database overflow (a 500); other ids that match nothing are the caller's to judge."""
+    kwargs.setdefault("min_value", -MAX_ID)
     return fields.IntegerField(max_value=MAX_ID, **kwargs)
 
 

@@ -176,3 +176,15 @@ def test_very_long_keyword_matches_nothing(user_api):
     response = user_api.get("/servers", {"keyword": "k" * 6000})
     assert response.status_code == 200
     assert response.json()["pagination"]["total"] == 0
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**40])
+def test_ids_beyond_64_bits_in_bodies_are_400(admin_api, value):
+    """Found by the fuzzer: such ids reached the database driver (OverflowError, a 500)."""
+    body = error_of(admin_api.post("/containers/update-sort-order", {"items": [{"id": value, "sort_order": 0}]}), 400)
+    assert list(body["errors"]) == ["items.0.id"]
+    body = error_of(admin_api.post("/servers/batch-delete", {"ids": [1, value]}), 400)
+    assert list(body["errors"]) == ["ids.1"]
+    body = error_of(admin_api.client.post("/api/servers/batch-delete", f"ids={value}",
+                                          content_type="application/x-www-form-urlencoded"), 400)
+    assert list(body["errors"]) == ["ids.0"]
