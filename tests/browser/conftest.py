@@ -1,6 +1,6 @@
 """Admin tests in a real headless Chromium (Debian's package) driven by Playwright.
 
-One browser per session; each test gets a fresh context (cookies, storage) and leaves a
+One browser for the whole package; each test gets a fresh context (cookies, storage) and leaves a
 screenshot under var/screenshots/<test>.png, pass or fail. Without Chromium the tests are
 skipped and the run says so in its summary, unless ITAM_REQUIRE_BROWSER=1 (CI), which
 turns a missing browser into a failure.
@@ -43,7 +43,7 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"Browser tests SKIPPED: {_skip_reason[0]}", yellow=True, bold=True)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
     path = chromium_path()
     if path is None:
@@ -55,8 +55,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     # While the browser is up, Playwright's sync API keeps an event loop running in this
-    # thread, so Django would refuse the ORM calls of every later test (browser or not),
-    # though they are plain synchronous code. Undone when the session ends.
+    # thread, so Django would refuse the tests' ORM calls, though they are plain synchronous
+    # code. Package scope: both end with the last browser test, so no later test (nor a
+    # subprocess it starts) runs with the loop or with async safety off.
     with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
         patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)

@@ -139,7 +139,7 @@ def test_import_a_workbook_through_preview_and_confirm(admin_page, ops_admin, tm
     workbook.write_bytes(template_workbook(owner=ops_admin))  # one consistent row per sheet
 
     page.goto("/admin/inventory/server/")
-    page.get_by_role("link", name="Import workbook (with preview)").click()
+    page.locator("#user-tools").get_by_role("link", name="Workbook").click()
     page.set_input_files("#id_file", str(workbook))
     page.locator('input[type="submit"][value="Check the file"]').click()
 
