@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
@@ -201,6 +202,9 @@ def write_workbook(sheets):
 
 
 def _safe_cell(ws, value):
+    if isinstance(value, str):
+        # Control characters are valid in the API's JSON but cannot be stored in xlsx XML.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"  # text, not a formula

@@ -4,8 +4,11 @@ Every query parameter of every list endpoint is taken from the OpenAPI schema, s
 added later is covered without touching this file. A hostile value is either a harmless
 literal (200, matching nothing it should not) or a 400 naming that parameter; never a 500.
 """
+import io
+
 import pytest
 from drf_spectacular.generators import SchemaGenerator
+from openpyxl import load_workbook
 
 from tests.factories import ContainerFactory, DatacenterFactory, EnvironmentFactory, GPUFactory, ServerFactory, ServiceFactory
 
@@ -157,3 +160,17 @@ def test_script_in_request_id_is_replaced(admin_api):
     assert response.status_code == 200
     assert response["X-Request-ID"] != "<script>alert(1)</script>"
     assert len(response["X-Request-ID"]) == 36
+
+
+def test_control_characters_do_not_break_the_workbook_exports(admin_api, fleet):
+    """Found by the fuzzer: JSON allows them, xlsx XML does not (openpyxl raised, a 500)."""
+    text = "bell\u0007 vt\u000b esc\u001b end"
+    response = admin_api.put(f"/servers/{fleet.pk}", {"description": text})
+    assert response.status_code == 200 and response.json()["data"]["description"] == text
+    for path in ["/import-export/export", "/audit-logs/export"]:
+        response = admin_api.get(path)
+        assert response.status_code == 200, path
+        assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    book = load_workbook(io.BytesIO(admin_api.get("/import-export/export").content))
+    cells = [c.value for row in book["Servers"].iter_rows() for c in row]
+    assert "bell vt esc end" in cells
