@@ -14,6 +14,7 @@ from typing import NamedTuple
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
@@ -202,10 +203,11 @@ def write_workbook(sheets):
 
 
 def _safe_cell(ws, value):
-    if isinstance(value, str):
-        # Control characters are valid in the API's JSON but cannot be stored in xlsx XML.
-        value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if not isinstance(value, str):
+        return value
+    # XML 1.0 cannot hold most control characters; a cell drops them rather than fail.
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_TRIGGERS):
         cell = WriteOnlyCell(ws, value=value)
         cell.data_type = "s"  # text, not a formula
         cell.quotePrefix = True  # and shown as text when edited in a spreadsheet

@@ -61,3 +61,10 @@ def test_broken_files_are_unreadable(content):
 ])
 def test_the_literal_apostrophe_guard_is_undone(text, restored):
     assert restore_text(text) == restored
+
+
+def test_writer_drops_characters_xml_cannot_hold_and_keeps_the_rest():
+    from inventory.workbook import write_workbook
+
+    content = write_workbook([("S", ["A", "B"], [["ok\x00\x1b text", "=\x07sum"]])])
+    assert read_workbook(content)["s"].rows == [(2, [Cell("ok text"), Cell("=sum")])]
