@@ -94,12 +94,9 @@ def tree_view(request, site):
     context = {
         **site.each_context(request),
         "title": "Server tree",
-        "subtitle": None,
         "cl": cl,
         "opts": cl.opts,
         "media": server_admin.media,
         "datacenters": group_by_datacenter(cl.result_list),
-        "actions_on_top": False,
-        "actions_on_bottom": False,
     }
     return TemplateResponse(request, "itam/tree.html", context)
