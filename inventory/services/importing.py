@@ -527,7 +527,9 @@ class ContainerImporter(SheetImporter):
     def finish(self, row, obj, is_new):
         changed = self.set_owner(row, obj, is_new)
         changed |= self.set_user(row, obj, "Assigned User", "assigned_user")
-        if row.has("Port Mappings"):
+        # A container whose server row failed has no server, so no mapping chains to describe.
+        on_server = obj.server_id is not None or Container.server.is_cached(obj)
+        if row.has("Port Mappings") and on_server:
             changed |= self.plan_mappings(obj, row.get("Port Mappings"), is_new)
         return changed
 
