@@ -231,6 +231,10 @@ class Renderer:
         exec(compile("\n".join(lines), f"<render {self.model.__name__}>", "exec"), env)  # noqa: S102 - field names only
         return env["render"]
 
+    def row_object(self, row):
+        """``row`` as an object answering the model's columns and properties."""
+        return _row_object(self.model, row)
+
     def render_many(self, queryset):
         render = self.render
         return [render(row) for row in self.fetch(queryset)]

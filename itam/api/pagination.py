@@ -17,14 +17,19 @@ def lenient_int(value, default):
 
 class PagePagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
+        return list(self.page_slice(queryset, request))
+
+    def page_slice(self, queryset, request):
+        """The requested page of ``queryset``, unevaluated (a fast read path renders it from
+        ``.values()`` rows); counts the total."""
         self.page = max(1, lenient_int(request.query_params.get("page"), 1))
         size = lenient_int(request.query_params.get("page_size"), DEFAULT_PAGE_SIZE)
         self.page_size = min(MAX_PAGE_SIZE, max(1, size))
         self.total = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
         start = (self.page - 1) * self.page_size
         if start >= self.total:
-            return []
-        return list(queryset[start : start + self.page_size])
+            return queryset[:0]
+        return queryset[start : start + self.page_size]
 
     def get_pagination(self):
         pages = math.ceil(self.total / self.page_size) if self.total else 0

@@ -26,6 +26,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from .exceptions import Conflict
+from .fastread import FastReadMixin
 from .permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
 
 
@@ -39,7 +40,7 @@ class PartialPutSchema(AutoSchema):
         return serializer
 
 
-class ResourceViewSet(viewsets.ModelViewSet):
+class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     schema = PartialPutSchema()
     lookup_value_regex = "[0-9]+"
