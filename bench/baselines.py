@@ -12,8 +12,14 @@ def _rows(sql, params=()):
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
-def _dump(data):
-    return json.dumps({"code": 0, "message": "success", "data": data}, default=str)
+def _dump(data, **extra):
+    return json.dumps({"code": 0, "message": "success", "data": data, **extra}, default=str)
+
+
+def _page(table, rows, size=100):
+    """A page's envelope: the API counts the whole table for ``pagination``, so does this."""
+    total = _rows(f"SELECT COUNT(*) AS n FROM {table}")[0]["n"]
+    return _dump(rows, pagination={"page": 1, "page_size": size, "total": total, "pages": -(-total // size)})
 
 
 SERVER_SQL = """
@@ -57,6 +63,17 @@ LEFT JOIN inventory_gpuassignment a ON a.gpu_id = g.id AND a.released_at IS NULL
 """
 
 
+SERVICE_SQL = """
+SELECT v.*, c.name AS container_name, o.display_name AS owner_name
+FROM inventory_service v
+JOIN inventory_container c ON c.id = v.container_id
+JOIN accounts_user o ON o.id = v.owner_id
+"""
+
+CARD_FIELDS = ("cpu_usage", "memory_usage", "disk_usage", "cpu_cores", "memory_gb", "disk_gb", "gpu_count",
+               "updated_at", "ssh_command", "internal_ip")
+
+
 def _mappings(container_ids):
     if not container_ids:
         return {}
@@ -90,14 +107,13 @@ def _containers(where="", order="", params=()):
 
 
 def servers_page():
-    return _dump(_servers())
+    return _page("inventory_server", _servers())
 
 
 def server_detail(server_id):
     server = _servers("WHERE s.id = %s", "", (server_id,))[0]
     containers = _containers("WHERE c.server_id = %s", "ORDER BY c.sort_order, c.id", (server_id,))
-    services = _rows("SELECT * FROM inventory_service WHERE container_id IN "
-                     "(SELECT id FROM inventory_container WHERE server_id = %s) ORDER BY sort_order, id", (server_id,))
+    services = _rows(f"{SERVICE_SQL} WHERE c.server_id = %s ORDER BY v.sort_order, v.id", (server_id,))
     for c in containers:
         c["services"] = [s for s in services if s["container_id"] == c["id"]]
     server["containers"] = containers
@@ -110,7 +126,7 @@ def tree(level):
     if level >= 2:
         containers = _containers(order="ORDER BY c.sort_order, c.id")
         gpus = _rows(f"{GPU_SQL} ORDER BY g.sort_order, g.\"index\", g.id")
-        services = _rows("SELECT * FROM inventory_service ORDER BY sort_order, id") if level == 3 else []
+        services = _rows(f"{SERVICE_SQL} ORDER BY v.sort_order, v.id") if level == 3 else []
         by_container = {}
         for s in services:
             s["_type"] = "service"
@@ -127,45 +143,58 @@ def tree(level):
             gpu_children.setdefault(g["server_id"], []).append(g)
         for s in servers:
             s["hasChildren"] = True
-            card = {"_type": "_resource_card", "id": f"card_{s['id']}", "cpu_usage": s["cpu_usage"]}
+            card = {"_type": "_resource_card", "id": f"card_{s['id']}", **{f: s[f] for f in CARD_FIELDS}}
             s["children"] = [card, *children.get(s["id"], []), *gpu_children.get(s["id"], [])]
     return _dump(servers)
 
 
 def containers_page():
-    return _dump(_containers(order="ORDER BY c.created_at DESC, c.id DESC LIMIT 100"))
+    return _page("inventory_container", _containers(order="ORDER BY c.created_at DESC, c.id DESC LIMIT 100"))
 
 
 def gpus_page():
-    return _dump(_rows(f"{GPU_SQL} ORDER BY g.server_id, g.\"index\", g.id LIMIT 100"))
+    return _page("inventory_gpu", _rows(f"{GPU_SQL} ORDER BY g.server_id, g.\"index\", g.id LIMIT 100"))
 
 
 def search(keyword):
     like = f"%{keyword.lower()}%"
     return _dump({
         "servers": _servers("WHERE LOWER(s.name) LIKE %s OR LOWER(s.responsible_person) LIKE %s "
-                            "OR LOWER(s.description) LIKE %s", "ORDER BY s.name LIMIT 50", (like, like, like)),
+                            "OR LOWER(s.description) LIKE %s", "ORDER BY s.name, s.id LIMIT 50", (like, like, like)),
         "containers": _containers("WHERE LOWER(c.name) LIKE %s OR LOWER(c.image) LIKE %s OR LOWER(c.description) LIKE %s",
-                                  "ORDER BY c.name LIMIT 50", (like, like, like)),
-        "services": _rows("SELECT * FROM inventory_service WHERE LOWER(name) LIKE %s OR LOWER(service_type) LIKE %s "
-                          "OR LOWER(description) LIKE %s ORDER BY name LIMIT 50", (like, like, like)),
+                                  "ORDER BY c.name, c.id LIMIT 50", (like, like, like)),
+        "services": _rows(f"{SERVICE_SQL} WHERE LOWER(v.name) LIKE %s OR LOWER(v.service_type) LIKE %s "
+                          "OR LOWER(v.description) LIKE %s ORDER BY v.name, v.id LIMIT 50", (like, like, like)),
         "gpus": _rows(f"{GPU_SQL} WHERE LOWER(g.model) LIKE %s OR LOWER(g.description) LIKE %s "
-                      "ORDER BY g.server_id, g.\"index\" LIMIT 50", (like, like)),
+                      "ORDER BY g.server_id, g.\"index\", g.id LIMIT 50", (like, like)),
         "port_mappings": [],
     })
 
 
 def audit_page():
-    return _dump(_rows("SELECT id, user_id, username, action, resource_type, resource_id, resource_name, "
-                       "ip_address, request_id, created_at FROM audit_auditlog ORDER BY created_at DESC, id DESC LIMIT 100"))
+    return _page("audit_auditlog", _rows(
+        "SELECT id, user_id, username, action, resource_type, resource_id, resource_name, "
+        "ip_address, created_at, request_id FROM audit_auditlog ORDER BY created_at DESC, id DESC LIMIT 100"))
 
 
 def overview():
-    return _dump(_rows("""
+    datacenters = _rows("""
         SELECT d.id, d.name, d.location,
           (SELECT COUNT(*) FROM inventory_server s WHERE s.datacenter_id = d.id) AS server_count,
           (SELECT COUNT(*) FROM inventory_container c JOIN inventory_server s ON s.id = c.server_id
              WHERE s.datacenter_id = d.id) AS container_count,
           (SELECT COUNT(*) FROM inventory_service v JOIN inventory_container c ON c.id = v.container_id
-             JOIN inventory_server s ON s.id = c.server_id WHERE s.datacenter_id = d.id) AS service_count
-        FROM inventory_datacenter d WHERE d.is_active ORDER BY d.name"""))
+             JOIN inventory_server s ON s.id = c.server_id WHERE s.datacenter_id = d.id) AS service_count,
+          (SELECT COUNT(DISTINCT g.server_id) FROM inventory_gpu g JOIN inventory_server s ON s.id = g.server_id
+             WHERE s.datacenter_id = d.id) AS gpu_server_count
+        FROM inventory_datacenter d WHERE d.is_active ORDER BY d.name, d.id""")
+    groups = _rows("SELECT datacenter_id, environment_id, status, COUNT(*) AS n FROM inventory_server "
+                   "GROUP BY datacenter_id, environment_id, status")
+    for d in datacenters:
+        mine = [g for g in groups if g["datacenter_id"] == d["id"]]
+        d["env_stats"], d["status_stats"] = {}, {}
+        for g in sorted(mine, key=lambda g: g["environment_id"]):
+            d["env_stats"][str(g["environment_id"])] = d["env_stats"].get(str(g["environment_id"]), 0) + g["n"]
+        for g in sorted(mine, key=lambda g: g["status"]):
+            d["status_stats"][g["status"]] = d["status_stats"].get(g["status"], 0) + g["n"]
+    return _dump(datacenters)

@@ -110,14 +110,17 @@ def latency_table(runs):
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
         queries = len(ctx.captured_queries)
+        # Sizes side by side show the baseline carries the same payload as the API.
+        sizes = f"{len(response.content) / 1024:.0f} / {len(baseline().encode()) / 1024:.0f}"
         api_med, api_p95 = timed(lambda: client.get(url), runs)
         base_med, base_p95 = timed(baseline, runs)
-        rows.append((label, status, queries, api_med, api_p95, base_med, base_p95))
+        rows.append((label, status, queries, sizes, api_med, api_p95, base_med, base_p95))
     print(f"\n## Latency ({runs} runs each, in-process Django test client, {connection.vendor})\n")
-    print("| endpoint | status | queries | API median ms | API p95 ms | baseline median ms | baseline p95 ms | ratio (median) |")
-    print("|---|---|---|---|---|---|---|---|")
-    for label, status, queries, am, ap, bm, bp in rows:
-        print(f"| `{label}` | {status} | {queries} | {am:.1f} | {ap:.1f} | {bm:.1f} | {bp:.1f} | {am / bm:.2f}x |")
+    print("| endpoint | status | queries | KiB API / baseline | API median ms | API p95 ms | baseline median ms "
+          "| baseline p95 ms | ratio (median) |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, status, queries, sizes, am, ap, bm, bp in rows:
+        print(f"| `{label}` | {status} | {queries} | {sizes} | {am:.1f} | {ap:.1f} | {bm:.1f} | {bp:.1f} | {am / bm:.2f}x |")
     return rows
 
 
