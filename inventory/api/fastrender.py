@@ -112,13 +112,18 @@ def _prefetches(queryset):
         yield prefetch
 
 
+MAX_ID_LIST = 500  # well below SQLite's oldest limit of 999 parameters per statement
+
+
 def _children_of(model, queryset, rows, prefetch):
     """The reverse relation's rows for the objects of ``queryset``, in the prefetch
-    queryset's order, and the name of their foreign key column. A whole queryset is
-    matched by subquery (a fleet has more ids than a statement may carry), a slice by ids."""
+    queryset's order, and the name of their foreign key column. A few parents (a page, a
+    detail) are matched by their ids, cheaper to build and run than the parents' query
+    nested again; a whole fleet by subquery (more ids than a statement may carry)."""
     relation = model._meta.get_field(prefetch.prefetch_through)
     children = prefetch.queryset if prefetch.queryset is not None else relation.related_model._default_manager.all()
-    parents = [row["pk"] for row in rows] if queryset.query.is_sliced else queryset.order_by().values("pk")
+    few = queryset.query.is_sliced or len(rows) <= MAX_ID_LIST
+    parents = [row["pk"] for row in rows] if few else queryset.order_by().values("pk")
     return children.filter(**{f"{relation.field.name}__in": parents}), relation.field.attname
 
 
@@ -213,7 +218,10 @@ class Renderer:
         env = {"SKIP": _SKIP, "computed": _computed, "new_obj": lambda row: _row_object(self.model, row)}
         items = []
         for i, (name, kind, key, convert) in enumerate(self.plan):
-            if kind == "computed":
+            if kind == "computed" and key.source == "*":  # DRF passes the whole object, never None
+                env[f"f{i}"] = key.to_representation
+                items.append(f"{name!r}: f{i}(obj)")
+            elif kind == "computed":
                 env[f"f{i}"] = key
                 items.append(f"{name!r}: computed(f{i}, obj)")
             elif kind == "column" and convert is not None and not _is_identity(convert):
