@@ -68,6 +68,9 @@ class BooleanField(serializers.BooleanField):
     """A JSON boolean. Only form-encoded bodies (all strings) may spell it as text."""
 
     default_error_messages = {"invalid": "Must be a boolean (true or false)."}
+    # DRF reads a key missing from a form body as an unchecked HTML checkbox (False); here it
+    # is absent as in JSON, so the field's default applies (a form-created datacenter is active).
+    default_empty_html = serializers.empty
 
     def to_internal_value(self, data):
         if isinstance(data, bool):

@@ -150,3 +150,15 @@ def test_errors_carry_a_request_id_too(anon_api, method, path):
     response = getattr(anon_api, method)(path, HTTP_X_REQUEST_ID="req-1")
     assert response.status_code in (401, 404) and response["X-Request-ID"] == "req-1"
     assert response.json()["code"] == response.status_code
+
+
+def test_form_bodies_leave_absent_booleans_at_their_default(admin_api):
+    """A session client may post a form: a key it leaves out is absent, not an unchecked box."""
+    created = admin_api.client.post("/api/datacenters", {"name": "DC-Form"})
+    assert created.status_code == 201 and created.json()["data"]["is_active"] is True
+    dc_id = created.json()["data"]["id"]
+    assert admin_api.client.put(f"/api/datacenters/{dc_id}", "location=Hall+2",
+                                content_type="application/x-www-form-urlencoded").json()["data"]["is_active"] is True
+    turned_off = admin_api.client.put(f"/api/datacenters/{dc_id}", "is_active=FALSE",
+                                      content_type="application/x-www-form-urlencoded")
+    assert turned_off.json()["data"]["is_active"] is False
