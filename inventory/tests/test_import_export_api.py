@@ -519,3 +519,24 @@ def test_a_conflicting_concurrent_write_fails_the_import_cleanly(admin_api, env,
         "sheet": "Servers", "row": 1, "column": None,
         "message": "The inventory changed while the file was imported; nothing was written. Import it again."}]
     assert inventory_counts() == [0] * 7
+
+
+def test_children_of_a_failed_row_report_only_their_own_errors(admin_api, env, normal_user):
+    content = xlsx({
+        "Datacenters": rows_for("Datacenters", {"Name": "DC-1"}),
+        "Servers": rows_for("Servers", server_record(**{"Internal IP": "bad"})),
+        "Containers": rows_for("Containers", {"Datacenter": "DC-1", "Server": "web-01", "Name": "c1", "Owner": "alice",
+                                              "Port Mappings": '[{"container_port": 22, "internal_port": 2222}]'},
+                               {"Datacenter": "DC-1", "Server": "web-01", "Name": "c2", "Owner": "alice",
+                                "Status": "lost"}),
+        "GPUs": rows_for("GPUs", {"Datacenter": "DC-1", "Server": "web-01", "Index": 0, "Model": "A100",
+                                  "Memory (GB)": 80}),
+    })
+    response = upload(admin_api, content)
+    assert response.status_code == 400
+    data = response.json()["data"]
+    assert data["servers"]["errors"] == [
+        {"sheet": "Servers", "row": 2, "column": "Internal IP", "message": "Enter a valid IPv4 or IPv6 address."}]
+    assert data["containers"] == report(created=1, errors=[
+        {"sheet": "Containers", "row": 3, "column": "Status", "message": '"lost" is not a valid choice.'}])
+    assert data["gpus"] == report(created=1)
