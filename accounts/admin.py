@@ -36,7 +36,7 @@ class UserChangeForm(auth_forms.UserChangeForm):
         deactivated = cleaned.get("is_active", user.is_active) is False
         if user.is_active and user.role == Role.ADMIN and (demoted or deactivated):
             try:
-                services._ensure_another_active_admin(user)
+                services.ensure_another_active_admin(user)
             except Conflict as conflict:
                 raise ValidationError(str(conflict.detail)) from None
         return cleaned

@@ -133,7 +133,7 @@ def lock_active_admins():
     )
 
 
-def _ensure_another_active_admin(user):
+def ensure_another_active_admin(user):
     """422 unless an active admin other than ``user`` remains."""
     if not lock_active_admins() - {user.pk}:
         raise Conflict(LAST_ADMIN)
@@ -156,7 +156,7 @@ def update_user(user, data):
     demoted = data.get("role", user.role) != Role.ADMIN
     deactivated = data.get("is_active", user.is_active) is False
     if user.is_active and user.role == Role.ADMIN and (demoted or deactivated):
-        _ensure_another_active_admin(user)
+        ensure_another_active_admin(user)
     if password or (user.is_active and deactivated):
         revoke_all_tokens(user)
     for name, value in data.items():
@@ -177,7 +177,7 @@ def delete_user(user, *, actor):
     if user.pk == actor.pk:
         raise Conflict("You cannot delete your own account.")
     if user.is_active and user.role == Role.ADMIN:
-        _ensure_another_active_admin(user)
+        ensure_another_active_admin(user)
     holdings = [
         _plural(count, noun)
         for count, noun in (
