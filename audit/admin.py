@@ -5,6 +5,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from itam.admin_mixins import ReadOnlyAdminMixin
+
 from .models import AuditLog
 from .recorder import ordered_changes
 
@@ -14,7 +16,7 @@ def pretty_json(value):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "created_at", "username", "action", "resource_type", "resource_id", "resource_name", "ip_address", "request_id",
     )
@@ -38,12 +40,3 @@ class AuditLogAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("user")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -3,6 +3,8 @@ counts are annotations and related rows come in the same query: a changelist run
 number of queries whatever the page size. See ``admin_mixins`` for how to extend them."""
 from django.contrib import admin
 
+from itam.admin_mixins import ReadOnlyAdminMixin
+
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, OwnerIsCreatorMixin, badge, count_column, status_badge
 from .admin_workbook import SheetImportExportMixin
@@ -148,7 +150,7 @@ class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
 
 
 @admin.register(GPUAssignment)
-class GPUAssignmentAdmin(InventoryAdmin):
+class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
     """The assignment history is written by the assign/release service only: read-only here."""
 
     list_display = ("gpu", "user_name", "purpose", "assigned_at", "expires_at", "released_at", "release_reason")
@@ -156,12 +158,3 @@ class GPUAssignmentAdmin(InventoryAdmin):
     list_filter = (("released_at", admin.EmptyFieldListFilter),)
     search_fields = ("user_name", "assigned_by_name", "purpose", "gpu__model", "gpu__server__name")
     date_hierarchy = "assigned_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
