@@ -145,8 +145,9 @@ def test_name_alphabets(admin_api):
     assert_400(server, "name", "environment_id")
 
 
-@pytest.mark.parametrize("method, path", [("get", "/"), ("post", "/nothing/here"), ("delete", "/servers")])
+@pytest.mark.parametrize("method, path", [("get", "/"), ("get", ""), ("post", "/nothing/here"), ("delete", "/servers")])
 def test_errors_carry_a_request_id_too(anon_api, method, path):
+    """Also the bare base path `/api`: a JSON 404, no redirect to `/api/`."""
     response = getattr(anon_api, method)(path, HTTP_X_REQUEST_ID="req-1")
     assert response.status_code in (401, 404) and response["X-Request-ID"] == "req-1"
     assert response.json()["code"] == response.status_code
