@@ -10,10 +10,12 @@ from django.db.models import Count, OuterRef, Prefetch, Subquery
 TreeQuerySets = namedtuple("TreeQuerySets", "servers containers gpus services")
 
 
-def count_of(queryset, link):
+def count_of(queryset, link, distinct=None):
     """An annotation: how many rows of ``queryset`` reach the outer row through ``link``
-    (``"server"``, ``"server__datacenter"``, ...), as one correlated subquery; 0 when none."""
-    rows = queryset.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(n=Count("pk")).values("n")
+    (``"server"``, ``"server__datacenter"``, ...), as one correlated subquery; 0 when none.
+    With ``distinct`` (a field such as ``"server"``), how many distinct values of it instead."""
+    counted = Count(distinct, distinct=True) if distinct else Count("pk")
+    rows = queryset.filter(**{link: OuterRef("pk")}).order_by().values(link).annotate(n=counted).values("n")
     return models.functions.Coalesce(Subquery(rows), 0)
 
 

@@ -2,32 +2,23 @@
 split of its servers by environment and status. Two queries whatever the fleet size."""
 from collections import Counter, defaultdict
 
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import GPU, Container, Datacenter, Server, Service
-
-
-def _count_per_datacenter(model, datacenter_path, counted="pk"):
-    """Subquery: how many ``counted`` values of ``model`` rows belong to the outer datacenter."""
-    rows = (
-        model.objects.filter(**{datacenter_path: OuterRef("pk")}).order_by().values(datacenter_path)
-        .annotate(n=Count(counted, distinct=counted != "pk")).values("n")
-    )
-    return Coalesce(Subquery(rows, output_field=IntegerField()), 0)
+from ..querysets import count_of
 
 
 def datacenter_overview():
     datacenters = (
         Datacenter.objects.filter(is_active=True).order_by("name", "id")
         .annotate(
-            container_count=_count_per_datacenter(Container, "server__datacenter"),
-            service_count=_count_per_datacenter(Service, "container__server__datacenter"),
-            gpu_server_count=_count_per_datacenter(GPU, "server__datacenter", counted="server"),
+            container_count=count_of(Container.objects, "server__datacenter"),
+            service_count=count_of(Service.objects, "container__server__datacenter"),
+            gpu_server_count=count_of(GPU.objects, "server__datacenter", distinct="server"),
         )
         .values("id", "name", "location", "container_count", "service_count", "gpu_server_count")
     )
