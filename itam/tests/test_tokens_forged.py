@@ -88,6 +88,7 @@ def assert_refused(response):
 
 
 @pytest.mark.parametrize("forge", FORGERIES.values(), ids=FORGERIES.keys())
+@pytest.mark.filterwarnings("ignore::jwt.warnings.InsecureKeyLengthWarning")  # the HS512 forgery's
 def test_forged_access_token_is_refused(client, normal_user, admin_user, forge):
     token = forge(normal_user, admin_user)
     assert_refused(client.get("/api/auth/me", HTTP_AUTHORIZATION=f"Bearer {token}"))
