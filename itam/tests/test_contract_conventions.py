@@ -141,7 +141,8 @@ def test_audit_logs_are_append_only(admin_api, method):
 @pytest.mark.parametrize("path", [
     "/auth/me", "/user/preferences", "/users", "/users/options", "/datacenters", "/datacenters/overview",
     "/environments", "/servers", "/servers/tree", "/containers", "/services", "/gpus", "/gpus/utilization",
-    "/search", "/search/quick", "/audit-logs", "/health", "/import-export/template",
+    "/search", "/search/quick", "/audit-logs", "/health", "/import-export/template", "/import-export/export",
+    "/audit-logs/export", "/schema", "/docs",
 ])
 def test_every_route_answers_with_and_without_trailing_slash(admin_api, path):
     for url in ("/api" + path, "/api" + path + "/"):

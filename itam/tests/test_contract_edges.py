@@ -52,7 +52,8 @@ def test_assign_rules(admin_api, other_user):
     changed = admin_api.put(f"/gpus/{gpu.pk}", {"status": "free"})
     assert changed.status_code == 422
     assert admin_api.put(f"/gpus/{gpu.pk}", {"status": "in_use"}).status_code == 200
-    assert admin_api.post(f"/gpus/{gpu.pk}/release").json()["data"]["is_available"] is True
+    assert admin_api.post(f"/gpus/{gpu.pk}/release", {"reason": None}).json()["data"]["is_available"] is True
+    assert admin_api.get(f"/gpus/{gpu.pk}/assignments").json()["data"][0]["release_reason"] == "manual"
     assert admin_api.post(f"/gpus/{gpu.pk}/release").status_code == 422
 
 
@@ -115,7 +116,9 @@ def test_preferences_validation(user_api):
 
 def test_refresh_accepts_header_body_and_alias(anon_api, normal_user):
     tokens = anon_api.post("/auth/login", {"username": "alice", "password": "Secret-pass-123"}).json()["data"]
-    rotated = anon_api.post("/auth/refresh", {"refresh": tokens["refresh_token"]}).json()["data"]
+    refreshed = anon_api.post("/auth/refresh", {"refresh": tokens["refresh_token"]}).json()
+    assert refreshed["message"] == "Token refreshed."
+    rotated = refreshed["data"]
     assert set(rotated) == {"access_token", "refresh_token"}
     assert anon_api.post("/auth/refresh", {"refresh_token": tokens["refresh_token"]}).status_code == 401
     assert anon_api.post("/auth/refresh", {"refresh_token": tokens["access_token"]}).status_code == 401
