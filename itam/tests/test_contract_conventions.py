@@ -119,10 +119,13 @@ def test_public_routes(anon_api, method, path):
 @pytest.mark.parametrize("method, path", [
     ("delete", "/servers"), ("post", "/servers/tree"), ("delete", "/audit-logs"), ("put", "/audit-logs/1"),
     ("get", "/servers/batch-update"), ("post", "/import-export/template"), ("delete", "/gpus/1/assign"),
+    ("post", "/users/1"), ("put", "/import-export/export"), ("get", "/import-export/import"),
+    ("get", "/containers/update-sort-order"), ("delete", "/gpus/1/release"),
 ])
 def test_wrong_method_check_order(anon_api, user_api, admin_api, method, path):
     assert_error(getattr(anon_api, method)(path), 401)
-    admin_only = path.startswith(("/audit-logs", "/servers/batch", "/gpus/1/assign"))
+    admin_only = path.startswith(("/audit-logs", "/servers/batch", "/gpus/1/", "/users/1", "/import-export/export",
+                                  "/import-export/import", "/containers/update-sort-order"))
     if admin_only:
         assert_error(getattr(user_api, method)(path), 403)
     response = getattr(admin_api, method)(path)
