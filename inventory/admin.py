@@ -83,6 +83,10 @@ class ServerAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin):
     readonly_fields = ("ssh_command", "created_at", "updated_at")
     inlines = (ContainerInline, GPUInline)
 
+    @admin.display(description="SSH command")
+    def ssh_command(self, obj):
+        return obj.ssh_command
+
     def get_queryset(self, request):
         return super().get_queryset(request).with_counts()
 

@@ -149,6 +149,8 @@ class Server(TimestampedModel):
 
     @property
     def ssh_command(self):
+        if not self.internal_ip:  # an unsaved server (admin add page): no address to connect to
+            return None
         return f"ssh -p {self.ssh_port} {self.ssh_user}@{self.internal_ip}"
 
 

@@ -101,6 +101,16 @@ def test_add_page_renders(admin_client, model):
     assert queries_for(admin_client, url(model, "add")) < 15
 
 
+def test_server_pages_show_the_ssh_command_once_there_is_an_address(admin_client, admin_user):
+    add_page = admin_client.get(url(Server, "add")).content.decode()
+    assert "<label>SSH command:</label>" in add_page
+    assert '<div class="readonly">-</div>' in add_page
+    assert "@None" not in add_page
+    server = ServerFactory(internal_ip="10.0.0.5", ssh_port=2222, ssh_user="ops")
+    change_page = admin_client.get(url(Server, "change", server.pk)).content.decode()
+    assert '<div class="readonly">ssh -p 2222 ops@10.0.0.5</div>' in change_page
+
+
 def test_gpu_assignments_are_read_only(admin_client, admin_user):
     build_fleet(1, admin_user)
     assignment = GPUAssignment.objects.get()
