@@ -152,10 +152,12 @@ def load_test(seconds, clients):
     """Mixed reads and writes against gunicorn (2 workers) on loopback."""
     port = free_port()
     env = dict(os.environ, DATABASE_URL=DB_URL, DJANGO_ENV="development", DEBUG="false")
+    # The access log of a load run is thousands of lines: it goes to a file, not the table.
+    log = open(ROOT / "var" / "bench_gunicorn.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "itam.wsgi:application", "--workers", "2",
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=env, stdout=log, stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     token = admin_token()
@@ -217,6 +219,7 @@ def load_test(seconds, clients):
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+        log.close()
     total = counts["ok"] + counts["errors"]
     print(f"\n## Load: gunicorn 2 workers, {clients} clients, {elapsed:.0f} s, mixed reads/writes\n")
     print("| requests | reads | writes | errors | throughput req/s | peak RSS per worker (MiB) |")

@@ -69,3 +69,18 @@ def test_missing_objects_are_the_same_404(admin_api, db, monkeypatch, path):
 def test_audit_logs_stay_admin_only(user_api, fleet):
     assert user_api.get("/audit-logs").status_code == 403
     assert user_api.get(f"/audit-logs/{AuditLog.objects.first().pk}").status_code == 403
+
+
+# 2 queries authenticate (token blacklist, user); a page adds its count and its rows, then
+# one query per prefetched relation (port mappings, open GPU assignments, ...).
+@pytest.mark.parametrize("path, queries", [
+    ("/servers", 4), ("/containers", 5), ("/services", 4), ("/gpus", 5), ("/audit-logs", 4), ("/users", 4),
+    ("/servers/{web}", 8), ("/containers/{first}", 5),
+])
+def test_query_count_does_not_grow_with_rows(admin_api, fleet, django_assert_num_queries, path, queries):
+    path = path.format(web=fleet["web"].pk, first=fleet["first"].pk)
+    with django_assert_num_queries(queries):
+        assert admin_api.get(path, {"page_size": 100}).status_code == 200
+    grow(4)
+    with django_assert_num_queries(queries):
+        assert admin_api.get(path, {"page_size": 100}).status_code == 200
