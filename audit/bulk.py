@@ -1,11 +1,20 @@
-"""Bulk writes that keep the audit trail: django-simple-history's bulk helpers plus one
-``bulk_create`` of AuditLog rows, so a thousand rows cost a handful of queries, not a
-thousand. Used by imports, seeding and batch operations; single saves need none of this
-(the history hooks audit them)."""
-from django.db import transaction
+"""Bulk writes that keep the audit trail: the rows, their django-simple-history records and
+one AuditLog entry each, so a thousand rows cost a handful of queries, not a thousand. Used
+by imports, seeding and batch operations; single saves need none of this (the history hooks
+audit them).
+
+The history records and audit entries are the bulk of an import's inserts (two of every
+three rows), so they skip the model layer: ``insert_rows`` writes plain value tuples in
+multi-row INSERTs as large as the backend allows. They hold exactly what
+simple-history's ``bulk_history_create`` and ``AuditLog`` saves would hold.
+"""
+import sqlite3
+
+from django.conf import settings
+from django.db import connections, router, transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import get_change_reason_from_object, get_history_manager_for_model
 
 from .choices import Action
 from .models import AuditLog
@@ -26,7 +35,8 @@ def bulk_create_with_audit(model, objs, *, action=None, batch_size=1000):
         return []
     spec = spec_for(model)
     with transaction.atomic():
-        created = bulk_create_with_history(objs, model, batch_size=batch_size)
+        created = model._default_manager.bulk_create(objs, batch_size=batch_size)
+        insert_history(model, created, "+")
         if spec is not None:
             _write_entries(spec, created, Action(action or current_action(Action.CREATE)), None, batch_size)
     return created
@@ -54,7 +64,8 @@ def bulk_update_with_audit(model, objs, fields, *, action=None, old_values=None,
     with transaction.atomic():
         if old_values is None and spec is not None:
             old_values = _current_values(spec, model, [obj.pk for obj in objs])
-        updated = bulk_update_with_history(objs, model, fields, batch_size=batch_size)
+        updated = model._default_manager.bulk_update(objs, fields, batch_size=batch_size)
+        insert_history(model, objs, "~")
         if spec is not None:
             _write_entries(spec, objs, Action(action or current_action(Action.UPDATE)), old_values, batch_size)
     return updated
@@ -65,7 +76,7 @@ def _write_entries(spec, objs, action, old_values, batch_size):
     if spec.name_related:  # what the resource names read (a GPU's server), one query for all
         prefetch_related_objects(objs, *spec.name_related)
     entries = [_entry(spec, obj, action, None if old_values is None else old_values.get(obj.pk, {})) for obj in objs]
-    AuditLog.objects.bulk_create([e for e in entries if e is not None], batch_size=batch_size)
+    insert_rows(AuditLog, AUDIT_COLUMNS, [e for e in entries if e is not None])
 
 
 def _current_values(spec, model, pks):
@@ -81,5 +92,87 @@ def _entry(spec, obj, action, old):
         new = {field: value for field, value in new.items() if field in old}
     extra = obj.__dict__.pop("_audit_extra_changes", None)
     changes = merge_extra_changes(diff(spec, old, new), extra, created=old is None)
-    return new_entry(spec, obj, action, changes=changes) if changes else None
+    return _entry_row(new_entry(spec, obj, action, changes=changes)) if changes else None
+
+
+AUDIT_COLUMNS = [f.attname for f in AuditLog._meta.concrete_fields if not f.primary_key]
+
+
+def _entry_row(entry):
+    entry.created_at = timezone.now()  # what auto_now_add would set on save
+    return tuple(getattr(entry, name) for name in AUDIT_COLUMNS)
+
+
+def insert_history(model, objs, history_type):
+    """The simple-history records of ``objs`` (``+`` created, ``~`` updated), as
+    ``bulk_history_create`` writes them: each object's ``_history_user`` /
+    ``_history_date`` / ``_change_reason`` when set, else the context's user and now."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    manager = get_history_manager_for_model(model)
+    history = manager.model
+    tracked = [f.attname for f in history.tracked_fields]
+    now = timezone.now()
+    rows = []
+    for obj in objs:
+        user = obj._history_user if hasattr(obj, "_history_user") else history.get_default_history_user(obj)
+        rows.append((
+            *[getattr(obj, name) for name in tracked],
+            getattr(obj, "_history_date", now), get_change_reason_from_object(obj), history_type,
+            getattr(user, "pk", None),
+        ))
+    insert_rows(history, [*tracked, "history_date", "history_change_reason", "history_type", "history_user_id"], rows)
+
+
+# Values these field types accept as they are on every backend (what get_db_prep_save returns).
+_AS_IS = {
+    "CharField": str, "TextField": str, "SlugField": str, "EmailField": str, "FloatField": float,
+    "IntegerField": int, "BigIntegerField": int, "SmallIntegerField": int, "PositiveIntegerField": int,
+    "PositiveSmallIntegerField": int, "PositiveBigIntegerField": int, "AutoField": int,
+    "BigAutoField": int, "BooleanField": bool,
+}
+
+
+def insert_rows(model, attnames, rows, using=None):
+    """INSERT ``rows`` (tuples of Python values in ``attnames`` order) into ``model``'s table,
+    each value prepared as Django's ``bulk_create`` would, in as few statements as the
+    backend's parameter limit allows."""
+    if not rows:
+        return
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    fields = [model._meta.get_field(name) for name in attnames]
+    prepare = [_preparer(field, connection) for field in fields]
+    quote = connection.ops.quote_name
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, min(5000, _max_params(connection) // len(fields)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_statement):
+            batch = rows[start:start + per_statement]
+            params = [prep(value) for row in batch for prep, value in zip(prepare, row)]
+            cursor.execute(head + ", ".join([one] * len(batch)), params)
+
+
+def _preparer(field, connection):
+    plain = _AS_IS.get((field.target_field if field.is_relation else field).get_internal_type())
+    prep_save = field.get_db_prep_save
+    last = [object(), None]  # repeated values (one timestamp, one user) are prepared once
+
+    def prepare(value):
+        if value is None or type(value) is plain:
+            return value
+        if value is not last[0]:
+            last[0], last[1] = value, prep_save(value, connection)
+        return last[1]
+    return prepare
+
+
+def _max_params(connection):
+    """Bind parameters one statement may carry: SQLite's compiled limit (32,766 since 3.32;
+    Django assumes the old 999), else the backend's own or PostgreSQL's 65,535."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65535
 

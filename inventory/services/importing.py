@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
 from audit.choices import Action
@@ -231,7 +230,7 @@ class Plan:
             PortMapping.objects.filter(container_id__in=chunk).delete()
         new = [m for _, mappings, _ in self.mappings for m in mappings]
         if new:
-            bulk_create_with_history(new, PortMapping, batch_size=1000, default_user=self.user)
+            bulk_create_with_audit(PortMapping, new)  # history only: the container's entry names them
 
     def write_assignments(self):
         """Close the open assignment of every GPU whose assignee changed; open the new ones."""
@@ -242,17 +241,19 @@ class Plan:
         for assignment in closing:
             assignment.released_at, assignment.released_by = self.now, self.user
             assignment.release_reason = ReleaseReason.IMPORT
+            assignment._history_user = self.user
         if closing:
-            bulk_update_with_history(closing, GPUAssignment, ["released_at", "released_by", "release_reason"],
-                                     default_user=self.user)
+            bulk_update_with_audit(GPUAssignment, closing, ["released_at", "released_by", "release_reason"])
         by_name = name_of_user(self.user)
         opening = [
             GPUAssignment(gpu=gpu, user=assignee, user_name=name_of_user(assignee), assigned_by=self.user,
                           assigned_by_name=by_name, assigned_at=self.now)
             for gpu, assignee in self.assignee_changes if assignee is not None
         ]
+        for assignment in opening:
+            assignment._history_user = self.user
         if opening:
-            bulk_create_with_history(opening, GPUAssignment, batch_size=1000, default_user=self.user)
+            bulk_create_with_audit(GPUAssignment, opening)
 
 
 def _chunks(items, size=500):
