@@ -54,6 +54,7 @@ ANY_USER = [
     ("get", "/gpus", None), ("get", "/gpus/{gpu}", None), ("get", "/gpus/{gpu}/assignments", None),
     ("get", "/gpus/utilization", None),
     ("get", "/search", None), ("get", "/search/quick", None), ("get", "/import-export/template", None),
+    ("delete", "/services/{service}", None), ("delete", "/containers/{container}", None),  # as the owner
 ]
 ADMIN_ONLY = [
     ("get", "/users/{user}", None), ("post", "/users", {}), ("put", "/users/{user}", {}), ("delete", "/users/{user}", None),
@@ -195,7 +196,9 @@ def test_writes_answer_envelope_messages_and_detail_objects(admin_api, normal_us
              "Container": "/containers", "GPU": "/gpus", "Service": "/services"}
     for noun in ["Service", "GPU", "Container", "Server", "Environment", "Datacenter", "User"]:
         url = f"{paths[noun]}/{created[noun]['id']}"
-        put = admin_api.put(url, {"description": "edited"} if noun not in ("User", "Environment") else {"color": "#000000"} if noun == "Environment" else {"display_name": "C"})
+        edit = {"User": {"display_name": "C"}, "Environment": {"color": "#000000"}}.get(noun, {"description": "edited"})
+        put = admin_api.put(url, edit)
+        assert put.json()["data"][next(iter(edit))] == next(iter(edit.values()))
         assert put.status_code == 200 and put.json()["message"] == f"{noun} updated."
         assert put.json()["data"] == admin_api.get(url).json()["data"]
         deleted = admin_api.delete(url)
