@@ -86,12 +86,13 @@ class UserPreference(models.Model):
     )
     view_mode = models.CharField(max_length=16, choices=ViewMode.choices, default=ViewMode.GRID)
     panel_width = models.PositiveIntegerField(
-        default=260, validators=[MinValueValidator(160), MaxValueValidator(800)]
+        "panel width (px)", default=260, validators=[MinValueValidator(160), MaxValueValidator(800)]
     )
     show_detail_bar = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = verbose_name_plural = "preferences"
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(panel_width__gte=160, panel_width__lte=800), name="pref_panel_width_range"

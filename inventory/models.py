@@ -111,20 +111,26 @@ class Server(TimestampedModel):
     name = models.CharField(max_length=64, validators=[asset_name_validator], db_index=True)
     datacenter = models.ForeignKey(Datacenter, on_delete=models.PROTECT, related_name="servers")
     environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="servers")
-    internal_ip = models.GenericIPAddressField(db_index=True)
-    external_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
-    cpu_cores = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1024)])
-    memory_gb = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65536)])
-    disk_gb = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1000000)])
-    os_type = models.CharField(max_length=64, null=True, blank=True)
-    cpu_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
-    memory_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
-    disk_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    internal_ip = models.GenericIPAddressField("internal IP", db_index=True)
+    external_ip = models.GenericIPAddressField("external IP", null=True, blank=True, db_index=True)
+    cpu_cores = models.PositiveIntegerField(
+        "CPU cores", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1024)]
+    )
+    memory_gb = models.PositiveIntegerField(
+        "memory (GB)", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65536)]
+    )
+    disk_gb = models.PositiveIntegerField(
+        "disk (GB)", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1000000)]
+    )
+    os_type = models.CharField("OS type", max_length=64, null=True, blank=True)
+    cpu_usage = models.FloatField("CPU usage (%)", default=0, validators=PERCENT, db_index=True)
+    memory_usage = models.FloatField("memory usage (%)", default=0, validators=PERCENT, db_index=True)
+    disk_usage = models.FloatField("disk usage (%)", default=0, validators=PERCENT, db_index=True)
     status = models.CharField(max_length=16, choices=ServerStatus.choices, default=ServerStatus.ONLINE, db_index=True)
     responsible_person = models.CharField(max_length=64, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
-    ssh_port = models.PositiveIntegerField(default=22, validators=PORT)
-    ssh_user = models.CharField(max_length=32, default="root")
+    ssh_port = models.PositiveIntegerField("SSH port", default=22, validators=PORT)
+    ssh_user = models.CharField("SSH user", max_length=32, default="root")
 
     objects = querysets.ServerQuerySet.as_manager()
     history = _history()
@@ -163,13 +169,15 @@ class Container(TimestampedModel):
     )
     purpose = models.CharField(max_length=200, null=True, blank=True)
     image = models.CharField(max_length=256, null=True, blank=True)
-    container_id = models.CharField(max_length=64, null=True, blank=True)
-    cpu_limit = models.FloatField(null=True, blank=True, validators=[MinValueValidator(0.1), MaxValueValidator(1024)])
-    memory_limit_mb = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(64), MaxValueValidator(1048576)]
+    container_id = models.CharField("container ID", max_length=64, null=True, blank=True)
+    cpu_limit = models.FloatField(
+        "CPU limit (cores)", null=True, blank=True, validators=[MinValueValidator(0.1), MaxValueValidator(1024)]
     )
-    cpu_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
-    memory_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    memory_limit_mb = models.PositiveIntegerField(
+        "memory limit (MB)", null=True, blank=True, validators=[MinValueValidator(64), MaxValueValidator(1048576)]
+    )
+    cpu_usage = models.FloatField("CPU usage (%)", default=0, validators=PERCENT, db_index=True)
+    memory_usage = models.FloatField("memory usage (%)", default=0, validators=PERCENT, db_index=True)
     status = models.CharField(
         max_length=16, choices=ContainerStatus.choices, default=ContainerStatus.RUNNING, db_index=True
     )
@@ -202,9 +210,9 @@ class PortMapping(models.Model):
 
     container = models.ForeignKey(Container, on_delete=models.CASCADE, related_name="port_mappings")
     container_port = models.PositiveIntegerField(validators=PORT, db_index=True)
-    internal_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    internal_ip = models.GenericIPAddressField("internal IP", null=True, blank=True, db_index=True)
     internal_port = models.PositiveIntegerField(validators=PORT, db_index=True)
-    external_ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    external_ip = models.GenericIPAddressField("external IP", null=True, blank=True, db_index=True)
     external_port = models.PositiveIntegerField(null=True, blank=True, validators=PORT, db_index=True)
     protocol = models.CharField(max_length=3, choices=Protocol.choices, default=Protocol.TCP)
     description = models.CharField(max_length=128, null=True, blank=True)
@@ -249,7 +257,7 @@ class Service(TimestampedModel):
     port = models.PositiveIntegerField(null=True, blank=True, validators=PORT, db_index=True)
     version = models.CharField(max_length=32, null=True, blank=True)
     status = models.CharField(max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.HEALTHY, db_index=True)
-    health_check_url = models.CharField(max_length=256, null=True, blank=True)
+    health_check_url = models.CharField("health check URL", max_length=256, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
     sort_order = models.PositiveIntegerField(default=0, db_index=True)
 
@@ -278,10 +286,10 @@ class GPU(TimestampedModel):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="gpus"
     )
     model = models.CharField(max_length=64, db_index=True)
-    memory_gb = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(1024)])
+    memory_gb = models.PositiveIntegerField("memory (GB)", validators=[MinValueValidator(1), MaxValueValidator(1024)])
     index = models.PositiveSmallIntegerField(default=0, validators=[MinValueValidator(0), MaxValueValidator(15)])
-    gpu_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
-    memory_usage = models.FloatField(default=0, validators=PERCENT, db_index=True)
+    gpu_usage = models.FloatField("GPU usage (%)", default=0, validators=PERCENT, db_index=True)
+    memory_usage = models.FloatField("memory usage (%)", default=0, validators=PERCENT, db_index=True)
     status = models.CharField(max_length=16, choices=GPUStatus.choices, default=GPUStatus.FREE, db_index=True)
     description = models.TextField(null=True, blank=True)
     sort_order = models.PositiveIntegerField(default=0, db_index=True)
@@ -329,7 +337,7 @@ class GPU(TimestampedModel):
 class GPUAssignment(models.Model):
     """One period during which a user held a GPU. Open while ``released_at`` is null."""
 
-    gpu = models.ForeignKey(GPU, on_delete=models.CASCADE, related_name="assignments")
+    gpu = models.ForeignKey(GPU, on_delete=models.CASCADE, related_name="assignments", verbose_name="GPU")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="gpu_assignments"
     )
@@ -350,6 +358,7 @@ class GPUAssignment(models.Model):
     history = _history()
 
     class Meta:
+        verbose_name = "GPU assignment"
         ordering = ["-assigned_at", "-id"]
         constraints = [
             models.UniqueConstraint(

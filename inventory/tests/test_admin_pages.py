@@ -111,6 +111,22 @@ def test_server_pages_show_the_ssh_command_once_there_is_an_address(admin_client
     assert '<div class="readonly">ssh -p 2222 ops@10.0.0.5</div>' in change_page
 
 
+def test_field_and_model_labels_spell_acronyms_and_units(admin_client, admin_user):
+    form = admin_client.get(url(Server, "add")).context["adminform"].form
+    labels = {name: form.fields[name].label for name in (
+        "internal_ip", "external_ip", "cpu_cores", "memory_gb", "os_type", "cpu_usage", "ssh_port", "ssh_user")}
+    assert labels == {
+        "internal_ip": "Internal IP", "external_ip": "External IP", "cpu_cores": "CPU cores",
+        "memory_gb": "Memory (GB)", "os_type": "OS type", "cpu_usage": "CPU usage (%)",
+        "ssh_port": "SSH port", "ssh_user": "SSH user",
+    }
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert ">GPU assignments</a>" in index and ">GPUs</a>" in index
+    user_page = admin_client.get(url(User, "change", admin_user.pk)).content.decode()
+    heading = user_page[user_page.index('id="preference-heading"'):]
+    assert heading[heading.index(">") + 1:heading.index("</h2>")].strip() == "Preferences"
+
+
 def test_gpu_assignments_are_read_only(admin_client, admin_user):
     build_fleet(1, admin_user)
     assignment = GPUAssignment.objects.get()
