@@ -46,6 +46,24 @@ def _percent(model, *fields):
     return [_range(f, 0, 100, f"{model}_{f}_0_100") for f in fields]
 
 
+def _one_of(model, field, choices):
+    """Check constraint: ``field`` holds one of the ``choices`` values."""
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=f"{model}_{field}_valid")
+
+
+def _sort_order_not_negative(model):
+    return models.CheckConstraint(condition=Q(sort_order__gte=0), name=f"{model}_sort_order_gte_0")
+
+
+def _usage(label):
+    """A utilisation percentage (0-100, see ``_percent``), 0 until the first report."""
+    return models.FloatField(label, default=0, validators=PERCENT, db_index=True)
+
+
+def _sort_order():
+    return models.PositiveIntegerField(default=0, db_index=True)
+
+
 def format_address(ip, port):
     """`ip:port`, IPv6 in brackets."""
     if ip is None or port is None:
@@ -91,7 +109,7 @@ class Environment(TimestampedModel):
     name = models.CharField(max_length=32)
     code = models.CharField(max_length=16, validators=[env_code_validator])
     color = models.CharField(max_length=7, default="#909399", validators=[color_validator])
-    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+    sort_order = _sort_order()
 
     history = _history()
 
@@ -100,7 +118,7 @@ class Environment(TimestampedModel):
         constraints = [
             models.UniqueConstraint(Lower("name"), name="environment_name_ci_unique"),
             models.UniqueConstraint(Lower("code"), name="environment_code_ci_unique"),
-            models.CheckConstraint(condition=Q(sort_order__gte=0), name="environment_sort_order_gte_0"),
+            _sort_order_not_negative("environment"),
         ]
 
     def __str__(self):
@@ -123,9 +141,9 @@ class Server(TimestampedModel):
         "disk (GB)", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(1000000)]
     )
     os_type = models.CharField("OS type", max_length=64, null=True, blank=True)
-    cpu_usage = models.FloatField("CPU usage (%)", default=0, validators=PERCENT, db_index=True)
-    memory_usage = models.FloatField("memory usage (%)", default=0, validators=PERCENT, db_index=True)
-    disk_usage = models.FloatField("disk usage (%)", default=0, validators=PERCENT, db_index=True)
+    cpu_usage = _usage("CPU usage (%)")
+    memory_usage = _usage("memory usage (%)")
+    disk_usage = _usage("disk usage (%)")
     status = models.CharField(max_length=16, choices=ServerStatus.choices, default=ServerStatus.ONLINE, db_index=True)
     responsible_person = models.CharField(max_length=64, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
@@ -147,7 +165,7 @@ class Server(TimestampedModel):
             _range("memory_gb", 1, 65536, "server_memory_gb_range"),
             _range("disk_gb", 1, 1000000, "server_disk_gb_range"),
             *_percent("server", "cpu_usage", "memory_usage", "disk_usage"),
-            models.CheckConstraint(condition=Q(status__in=ServerStatus.values), name="server_status_valid"),
+            _one_of("server", "status", ServerStatus),
         ]
 
     def __str__(self):
@@ -176,13 +194,13 @@ class Container(TimestampedModel):
     memory_limit_mb = models.PositiveIntegerField(
         "memory limit (MB)", null=True, blank=True, validators=[MinValueValidator(64), MaxValueValidator(1048576)]
     )
-    cpu_usage = models.FloatField("CPU usage (%)", default=0, validators=PERCENT, db_index=True)
-    memory_usage = models.FloatField("memory usage (%)", default=0, validators=PERCENT, db_index=True)
+    cpu_usage = _usage("CPU usage (%)")
+    memory_usage = _usage("memory usage (%)")
     status = models.CharField(
         max_length=16, choices=ContainerStatus.choices, default=ContainerStatus.RUNNING, db_index=True
     )
     description = models.TextField(null=True, blank=True)
-    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+    sort_order = _sort_order()
 
     objects = querysets.ContainerQuerySet.as_manager()
     history = _history()
@@ -197,8 +215,8 @@ class Container(TimestampedModel):
             _range("cpu_limit", 0.1, 1024, "container_cpu_limit_range"),
             _range("memory_limit_mb", 64, 1048576, "container_memory_limit_mb_range"),
             *_percent("container", "cpu_usage", "memory_usage"),
-            models.CheckConstraint(condition=Q(sort_order__gte=0), name="container_sort_order_gte_0"),
-            models.CheckConstraint(condition=Q(status__in=ContainerStatus.values), name="container_status_valid"),
+            _sort_order_not_negative("container"),
+            _one_of("container", "status", ContainerStatus),
         ]
 
     def __str__(self):
@@ -225,7 +243,7 @@ class PortMapping(models.Model):
             _range("container_port", 1, 65535, "portmapping_container_port_range"),
             _range("internal_port", 1, 65535, "portmapping_internal_port_range"),
             _range("external_port", 1, 65535, "portmapping_external_port_range"),
-            models.CheckConstraint(condition=Q(protocol__in=Protocol.values), name="portmapping_protocol_valid"),
+            _one_of("portmapping", "protocol", Protocol),
         ]
 
     def __str__(self):
@@ -259,7 +277,7 @@ class Service(TimestampedModel):
     status = models.CharField(max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.HEALTHY, db_index=True)
     health_check_url = models.CharField("health check URL", max_length=256, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
-    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+    sort_order = _sort_order()
 
     objects = querysets.ServiceQuerySet.as_manager()
     history = _history()
@@ -272,8 +290,8 @@ class Service(TimestampedModel):
                 violation_error_message="A service with this name already exists in this container.",
             ),
             _range("port", 1, 65535, "service_port_range"),
-            models.CheckConstraint(condition=Q(sort_order__gte=0), name="service_sort_order_gte_0"),
-            models.CheckConstraint(condition=Q(status__in=ServiceStatus.values), name="service_status_valid"),
+            _sort_order_not_negative("service"),
+            _one_of("service", "status", ServiceStatus),
         ]
 
     def __str__(self):
@@ -288,11 +306,11 @@ class GPU(TimestampedModel):
     model = models.CharField(max_length=64, db_index=True)
     memory_gb = models.PositiveIntegerField("memory (GB)", validators=[MinValueValidator(1), MaxValueValidator(1024)])
     index = models.PositiveSmallIntegerField(default=0, validators=[MinValueValidator(0), MaxValueValidator(15)])
-    gpu_usage = models.FloatField("GPU usage (%)", default=0, validators=PERCENT, db_index=True)
-    memory_usage = models.FloatField("memory usage (%)", default=0, validators=PERCENT, db_index=True)
+    gpu_usage = _usage("GPU usage (%)")
+    memory_usage = _usage("memory usage (%)")
     status = models.CharField(max_length=16, choices=GPUStatus.choices, default=GPUStatus.FREE, db_index=True)
     description = models.TextField(null=True, blank=True)
-    sort_order = models.PositiveIntegerField(default=0, db_index=True)
+    sort_order = _sort_order()
 
     objects = querysets.GPUQuerySet.as_manager()
     history = _history()
@@ -309,8 +327,8 @@ class GPU(TimestampedModel):
             _range("index", 0, 15, "gpu_index_range"),
             _range("memory_gb", 1, 1024, "gpu_memory_gb_range"),
             *_percent("gpu", "gpu_usage", "memory_usage"),
-            models.CheckConstraint(condition=Q(sort_order__gte=0), name="gpu_sort_order_gte_0"),
-            models.CheckConstraint(condition=Q(status__in=GPUStatus.values), name="gpu_status_valid"),
+            _sort_order_not_negative("gpu"),
+            _one_of("gpu", "status", GPUStatus),
             # A GPU with an assignee is always in use.
             models.CheckConstraint(
                 condition=Q(assigned_to__isnull=True) | Q(status=GPUStatus.IN_USE), name="gpu_assignee_in_use"
