@@ -35,7 +35,7 @@ def bulk_create_with_audit(model, objs, *, action=None, batch_size=1000):
         return []
     spec = spec_for(model)
     with transaction.atomic():
-        created = model._default_manager.bulk_create(objs, batch_size=batch_size)
+        created = _create(model, objs, batch_size)
         insert_history(model, created, "+")
         if spec is not None:
             _write_entries(spec, created, Action(action or current_action(Action.CREATE)), None, batch_size)
@@ -69,6 +69,24 @@ def bulk_update_with_audit(model, objs, fields, *, action=None, old_values=None,
         if spec is not None:
             _write_entries(spec, objs, Action(action or current_action(Action.UPDATE)), old_values, batch_size)
     return updated
+
+
+def _create(model, objs, batch_size):
+    """Insert new ``objs`` and give them their ids, as ``bulk_create`` would, through
+    ``insert_rows`` where the backend returns ids from a multi-row INSERT."""
+    using = router.db_for_write(model)
+    connection = connections[using]
+    if not connection.features.can_return_rows_from_bulk_insert or any(obj.pk is not None for obj in objs):
+        return model._default_manager.bulk_create(objs, batch_size=batch_size)
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    for obj in objs:  # parents saved just before: copy their new ids into the foreign keys
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    rows = [tuple(field.pre_save(obj, True) for field in fields) for obj in objs]
+    pks = insert_rows(model, [f.attname for f in fields], rows, using=using, returning=True)
+    for obj, pk in zip(objs, pks):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, using
+    return objs
 
 
 def _write_entries(spec, objs, action, old_values, batch_size):
@@ -133,12 +151,13 @@ _AS_IS = {
 }
 
 
-def insert_rows(model, attnames, rows, using=None):
+def insert_rows(model, attnames, rows, using=None, returning=False):
     """INSERT ``rows`` (tuples of Python values in ``attnames`` order) into ``model``'s table,
     each value prepared as Django's ``bulk_create`` would, in as few statements as the
-    backend's parameter limit allows."""
+    backend's parameter limit allows. ``returning``: the new primary keys, in row order."""
+    pks = []
     if not rows:
-        return
+        return pks
     using = using or router.db_for_write(model)
     connection = connections[using]
     fields = [model._meta.get_field(name) for name in attnames]
@@ -146,12 +165,16 @@ def insert_rows(model, attnames, rows, using=None):
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
     per_statement = max(1, min(5000, _max_params(connection) // len(fields)))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
             params = [prep(value) for row in batch for prep, value in zip(prepare, row)]
-            cursor.execute(head + ", ".join([one] * len(batch)), params)
+            cursor.execute(head + ", ".join([one] * len(batch)) + tail, params)
+            if returning:
+                pks += [row[0] for row in cursor.fetchall()]
+    return pks
 
 
 def _preparer(field, connection):
