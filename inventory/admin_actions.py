@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from rest_framework.exceptions import APIException
 
+from itam.admin_mixins import ReadOnlyAdminMixin
 from itam.api.exceptions import flatten_errors
 
 from .choices import GPUStatus, ReleaseReason
@@ -119,7 +120,7 @@ def assignment_links(gpu):
     return format_html('{} <a class="button" href="{}?next={}">Release…</a>', holder, url, back)
 
 
-class GPUAssignmentInline(admin.TabularInline):
+class GPUAssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     """The GPU's assignment history, newest first, read-only (changed only by the services)."""
 
     model = GPUAssignment
@@ -131,14 +132,7 @@ class GPUAssignmentInline(admin.TabularInline):
     )
     ordering = ("-assigned_at", "-id")
     extra = 0
-    can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class GPUAssignmentAdminMixin:

@@ -263,4 +263,8 @@ class TestPerGPUPages:
         names = re.findall(r'<td class="field-user_name">\s*<p>(\w+)</p>', html)
         reasons = re.findall(r'<td class="field-release_reason">\s*<p>([\w-]+)</p>', html)
         assert (names, reasons) == (["Carol", "Bob"], ["-", "done"])  # newest first
+        history = next(f for f in response.context["inline_admin_formsets"] if f.formset.prefix == "assignments")
+        assert (history.has_add_permission, history.has_change_permission, history.has_delete_permission) == (
+            False, False, False)
+        assert 'name="assignments-0-DELETE"' not in html
         assert timezone.now() - GPUAssignment.objects.get(user_name="Bob").released_at < timedelta(minutes=1)
