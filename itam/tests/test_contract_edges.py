@@ -166,3 +166,15 @@ def test_form_bodies_leave_absent_booleans_at_their_default(admin_api):
     turned_off = admin_api.client.put(f"/api/datacenters/{dc_id}", "is_active=FALSE",
                                       content_type="application/x-www-form-urlencoded")
     assert turned_off.json()["data"]["is_active"] is False
+
+
+def test_bodyless_posts_as_clients_send_them(admin_api, other_user):
+    """`POST /gpus/{id}/release` and `POST /auth/logout` arrive without a body or Content-Type."""
+    gpu = GPUFactory(index=0)
+    admin_api.post(f"/gpus/{gpu.pk}/assign", {"user_id": other_user.pk})
+    released = admin_api.client.generic("POST", f"/api/gpus/{gpu.pk}/release")
+    assert released.status_code == 200 and released.json()["data"]["status"] == "free"
+    empty_json = admin_api.client.generic("POST", f"/api/gpus/{gpu.pk}/release", "", content_type="application/json")
+    assert empty_json.status_code == 422  # already free: the empty JSON body itself is fine
+    logged_out = admin_api.client.generic("POST", "/api/auth/logout")
+    assert logged_out.json() == {"code": 0, "message": "Logged out.", "data": None}
