@@ -15,7 +15,6 @@ from simple_history.admin import SimpleHistoryAdmin
 from itam.api.exceptions import Conflict
 
 from . import services
-from .choices import Role
 from .models import User, UserPreference
 
 
@@ -32,13 +31,11 @@ class UserChangeForm(auth_forms.UserChangeForm):
     def clean(self):
         cleaned = super().clean()
         user = self.instance  # still the stored values: the form applies its data after clean()
-        demoted = cleaned.get("role", user.role) != Role.ADMIN
-        deactivated = cleaned.get("is_active", user.is_active) is False
-        if user.is_active and user.role == Role.ADMIN and (demoted or deactivated):
-            try:
-                services.ensure_another_active_admin(user)
-            except Conflict as conflict:
-                raise ValidationError(str(conflict.detail)) from None
+        try:
+            role, is_active = cleaned.get("role", user.role), cleaned.get("is_active", user.is_active)
+            services.ensure_admin_remains(user, role, is_active)
+        except Conflict as conflict:
+            raise ValidationError(str(conflict.detail)) from None
         return cleaned
 
 

@@ -139,6 +139,12 @@ def ensure_another_active_admin(user):
         raise Conflict(LAST_ADMIN)
 
 
+def ensure_admin_remains(user, role, is_active):
+    """422 when giving ``user`` this role and active flag would leave no active admin."""
+    if user.is_active and user.role == Role.ADMIN and (role != Role.ADMIN or is_active is False):
+        ensure_another_active_admin(user)
+
+
 def create_user(data):
     data = dict(data)
     password = data.pop("password")
@@ -153,11 +159,9 @@ def update_user(user, data):
     the last active admin can be neither demoted nor deactivated."""
     data = dict(data)
     password = data.pop("password", None)
-    demoted = data.get("role", user.role) != Role.ADMIN
-    deactivated = data.get("is_active", user.is_active) is False
-    if user.is_active and user.role == Role.ADMIN and (demoted or deactivated):
-        ensure_another_active_admin(user)
-    if password or (user.is_active and deactivated):
+    is_active = data.get("is_active", user.is_active)
+    ensure_admin_remains(user, data.get("role", user.role), is_active)
+    if password or (user.is_active and is_active is False):
         revoke_all_tokens(user)
     for name, value in data.items():
         setattr(user, name, value)
