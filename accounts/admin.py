@@ -31,8 +31,8 @@ class UserChangeForm(auth_forms.UserChangeForm):
     def clean(self):
         cleaned = super().clean()
         user = self.instance  # still the stored values: the form applies its data after clean()
+        role, is_active = cleaned.get("role", user.role), cleaned.get("is_active", user.is_active)
         try:
-            role, is_active = cleaned.get("role", user.role), cleaned.get("is_active", user.is_active)
             services.ensure_admin_remains(user, role, is_active)
         except Conflict as conflict:
             raise ValidationError(str(conflict.detail)) from None
