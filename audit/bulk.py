@@ -81,7 +81,14 @@ def _create(model, objs, batch_size):
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     for obj in objs:  # parents saved just before: copy their new ids into the foreign keys
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
-    rows = [tuple(field.pre_save(obj, True) for field in fields) for obj in objs]
+    # What pre_save's auto_now(_add) would set, as one moment for the batch: one value to
+    # prepare for the rows and their history records instead of one per row.
+    stamped = [f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    now = timezone.now()
+    for obj in objs:
+        for name in stamped:
+            setattr(obj, name, now)
+    rows = [tuple(getattr(obj, field.attname) for field in fields) for obj in objs]
     pks = insert_rows(model, [f.attname for f in fields], rows, using=using, returning=True)
     for obj, pk in zip(objs, pks):
         obj.pk = pk
