@@ -170,15 +170,21 @@ def insert_rows(model, attnames, rows, using=None, returning=False):
     fields = [model._meta.get_field(name) for name in attnames]
     prepare = [_preparer(field, connection) for field in fields]
     quote = connection.ops.quote_name
-    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) VALUES "
+    head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
-    per_statement = max(1, min(5000, _max_params(connection) // len(fields)))
+    unnest = _unnest_types(fields, connection)
+    per_statement = 5000 if unnest else max(1, min(5000, _max_params(connection) // len(fields)))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
-            params = [prep(value) for row in batch for prep, value in zip(prepare, row)]
-            cursor.execute(head + ", ".join([one] * len(batch)) + tail, params)
+            if unnest:  # one array per column: a few parameters however many rows
+                params = [[prep(value) for value in column] for prep, column in zip(prepare, zip(*batch))]
+                values = f"SELECT * FROM UNNEST({', '.join(f'(%s)::{t}[]' for t in unnest)})"
+            else:
+                params = [prep(value) for row in batch for prep, value in zip(prepare, row)]
+                values = "VALUES " + ", ".join([one] * len(batch))
+            cursor.execute(head + values + tail, params)
             if returning:
                 pks += [row[0] for row in cursor.fetchall()]
     return pks
@@ -196,6 +202,17 @@ def _preparer(field, connection):
             last[0], last[1] = value, prep_save(value, connection)
         return last[1]
     return prepare
+
+
+def _unnest_types(fields, connection):
+    """PostgreSQL: the array element type of each column when every column can be sent as one
+    array (the rule of Django's own UNNEST bulk insert), else None. Thousands of ``%s`` in one
+    statement cost psycopg more to parse than the insert itself."""
+    if connection.vendor != "postgresql" or any(hasattr(f, "get_placeholder") for f in fields):
+        return None
+    if any((f.target_field if f.is_relation else f).get_internal_type() not in connection.data_types for f in fields):
+        return None
+    return [f.db_type(connection).split("(")[0] for f in fields]
 
 
 def _max_params(connection):
