@@ -9,7 +9,9 @@ the last active admin can be neither demoted nor deactivated.
 from django.contrib import admin
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from simple_history.admin import SimpleHistoryAdmin
 
 from itam.api.exceptions import Conflict
@@ -77,3 +79,10 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
         if change and "is_active" in form.changed_data and not obj.is_active:
             services.revoke_all_tokens(obj)
         super().save_model(request, obj, form, change)
+
+
+# ITAM's permissions come from the user's role, not from groups, and JWT revocation is
+# managed through the account (password change, deactivation), not row by row.
+admin.site.unregister(Group)
+for _model in (BlacklistedToken, OutstandingToken):
+    admin.site.unregister(_model)
