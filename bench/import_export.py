@@ -20,6 +20,10 @@ import sys
 import time
 from pathlib import Path
 
+if {"-h", "--help"} & set(sys.argv[1:]):  # the docstring is the usage; no options to parse
+    print(__doc__)
+    sys.exit(0)
+
 ROOT = Path(__file__).resolve().parent.parent
 # The script's own folder comes first on sys.path; replace it, or this file would shadow the
 # django-import-export package (also named import_export).
