@@ -1,3 +1,4 @@
+import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -5,6 +6,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, Ou
 from accounts.models import User
 
 
+@pytest.mark.django_db
 def test_roles_replace_groups_and_token_tables_stay_out_of_the_admin():
     registry = admin.site._registry
     assert User in registry
