@@ -168,7 +168,7 @@ def insert_rows(model, attnames, rows, using=None, returning=False):
     using = using or router.db_for_write(model)
     connection = connections[using]
     fields = [model._meta.get_field(name) for name in attnames]
-    prepare = [_preparer(field, connection) for field in fields]
+    prepare = [_column_preparer(field, connection) for field in fields]
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
@@ -178,11 +178,12 @@ def insert_rows(model, attnames, rows, using=None, returning=False):
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
+            columns = [prep(column) for prep, column in zip(prepare, zip(*batch))]
             if unnest:  # one array per column: a few parameters however many rows
-                params = [[prep(value) for value in column] for prep, column in zip(prepare, zip(*batch))]
+                params = columns
                 values = f"SELECT * FROM UNNEST({', '.join(f'(%s)::{t}[]' for t in unnest)})"
             else:
-                params = [prep(value) for row in batch for prep, value in zip(prepare, row)]
+                params = [value for row in zip(*columns) for value in row]
                 values = "VALUES " + ", ".join([one] * len(batch))
             cursor.execute(head + values + tail, params)
             if returning:
@@ -190,17 +191,20 @@ def insert_rows(model, attnames, rows, using=None, returning=False):
     return pks
 
 
-def _preparer(field, connection):
+def _column_preparer(field, connection):
+    """A function preparing one column's values for the database; plain values of the
+    field's own type pass through, repeated values (one timestamp) are prepared once."""
     plain = _AS_IS.get((field.target_field if field.is_relation else field).get_internal_type())
     prep_save = field.get_db_prep_save
-    last = [object(), None]  # repeated values (one timestamp, one user) are prepared once
+    last = [object(), None]
 
-    def prepare(value):
-        if value is None or type(value) is plain:
-            return value
+    def prepare_one(value):
         if value is not last[0]:
             last[0], last[1] = value, prep_save(value, connection)
         return last[1]
+
+    def prepare(column):
+        return [value if value is None or type(value) is plain else prepare_one(value) for value in column]
     return prepare
 
 
