@@ -102,3 +102,26 @@ def test_empty_batches_cost_nothing(batch_ctx, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert bulk_create_with_audit(Server, []) == []
         assert bulk_update_with_audit(Server, [], ["status"]) == 0
+
+
+def test_bulk_rows_history_and_entries_hold_what_model_saves_would(batch_ctx, admin_user, other_user):
+    """The raw inserts: ids come back in order, stamps and history match the rows, each
+    object's own ``_history_user`` wins over the context's, JSON and IPs read back intact."""
+    dc, env = DatacenterFactory(), EnvironmentFactory()
+    servers = [Server(name=f"raw-{i}", datacenter=dc, environment=env, internal_ip=f"10.8.0.{i + 1}") for i in range(3)]
+    servers[1]._history_user = other_user
+    created = bulk_create_with_audit(Server, servers, action="import")
+
+    stored = {s.pk: s for s in Server.objects.filter(name__startswith="raw-")}
+    assert [stored[s.pk].name for s in created] == ["raw-0", "raw-1", "raw-2"]
+    assert stored[created[0].pk].internal_ip == "10.8.0.1"
+    assert stored[created[0].pk].created_at == created[0].created_at == created[0].updated_at
+    history = {h.id: h for h in Server.history.filter(id__in=stored)}
+    assert [history[s.pk].history_user_id for s in created] == [admin_user.pk, other_user.pk, admin_user.pk]
+    first = history[created[0].pk]
+    assert (first.history_type, first.name, first.datacenter_id, first.created_at, first.history_change_reason) == (
+        "+", "raw-0", dc.pk, created[0].created_at, None)
+    entry = AuditLog.objects.get(resource_type="server", resource_id=created[2].pk)
+    assert (entry.username, entry.ip_address, entry.changes["internal_ip"], entry.snapshot) == (
+        "admin", "10.1.1.1", {"old": None, "new": "10.8.0.3"}, {})
+    assert entry.created_at is not None
