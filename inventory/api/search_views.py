@@ -9,7 +9,7 @@ from itam.api import fields
 from itam.api.pagination import lenient_int
 
 from .. import search
-from .fastrender import renderer_for
+from itam.api.fastrender import renderer_for
 from .params import query_params
 from .serializers import ContainerSerializer, GPUSerializer, PortMappingSerializer, ServerSerializer, ServiceSerializer
 

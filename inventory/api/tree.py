@@ -3,7 +3,7 @@ their resource card, containers, GPUs (level 2) and the containers' services (le
 
 A fixed number of queries whatever the fleet size, one per loaded relation (see
 ``ServerQuerySet.for_tree``); nodes are the list serializers' output plus ``_type``,
-rendered by ``inventory.api.fastrender``, which derives from those serializers.
+rendered by ``itam.api.fastrender``, which derives from those serializers.
 """
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from ..choices import ServerStatus
 from ..models import Server
-from .fastrender import renderer_for
+from itam.api.fastrender import renderer_for
 from .filters import ServerFilter
 from .params import query_params
 from .serializers import ContainerSerializer, GPUSerializer, ServerSerializer, ServiceSerializer

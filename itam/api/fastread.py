@@ -3,7 +3,7 @@
 A page of 100 servers spent ~95% of its time building model instances for annotated rows
 and walking DRF's per-field machinery. Here the same querysets (filters, ordering,
 pagination, prefetches) are fetched as ``.values()`` rows and rendered by the serializer's
-compiled plan (``inventory.api.fastrender``), which derives from the serializer's own field
+compiled plan (``itam.api.fastrender``), which derives from the serializer's own field
 list, so each serializer stays the one definition of its shape; ``itam/tests/test_fastread.py``
 checks the output equals DRF's byte for byte on every resource.
 
@@ -11,7 +11,7 @@ Writes, and serializers whose fields depend on the request context, keep DRF's p
 """
 from django.http import Http404
 
-from inventory.api.fastrender import renderer_for
+from .fastrender import renderer_for
 from rest_framework.response import Response
 
 

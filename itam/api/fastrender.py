@@ -32,11 +32,9 @@ from django.db.models import Prefetch
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 
-# Related values that model properties read beyond their own columns, as ``__`` paths;
-# they reach the property as nested attributes (``self.container.server.internal_ip``).
-PROPERTY_INPUTS = {
-    "inventory.PortMapping": ("container__server__internal_ip",),
-}
+# A model whose properties read related values beyond its own columns names them, as
+# ``__`` paths, in a ``property_inputs`` class attribute; they reach the property as nested
+# attributes (``self.container.server.internal_ip``).
 
 
 def _column_path(model, attrs):
@@ -184,7 +182,7 @@ class Renderer:
                     raise TypeError(f"{serializer_class.__name__}.{name}: only ids of related objects are supported")
                 self.columns.append(path)
                 self.plan.append((name, "column", path, _converter(field, is_relation)))
-        self.property_inputs = PROPERTY_INPUTS.get(self.model._meta.label, ()) if has_computed else ()
+        self.property_inputs = tuple(getattr(self.model, "property_inputs", ())) if has_computed else ()
         # Properties read the model's own columns.
         self.own_columns = [f.attname for f in self.model._meta.concrete_fields] if has_computed else []
         self.render = self._compile()  # row dict -> the serializer's output for that object
