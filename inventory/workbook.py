@@ -1,19 +1,22 @@
-"""Reading and writing xlsx workbooks as plain rows of cells (openpyxl, streaming modes).
+"""Reading and writing xlsx workbooks as plain rows of cells (streamed XML in a zip).
 
 Knows nothing about assets: the import/export services give it sheet titles, headers and
 rows. Formula safety lives here, on both sides: text that a spreadsheet would run as a
 formula is written as a quote-prefixed text cell (Excel's own "'=..." convention), and
 formula cells in an uploaded file are reported, never evaluated.
 """
+import datetime
 import io
+import itertools
 import xml.etree.ElementTree as ET  # noqa: N817 (the usual name)
 import zipfile
 from dataclasses import dataclass, field
 from typing import NamedTuple
+from xml.sax.saxutils import escape
 
-import openpyxl
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
@@ -189,26 +192,114 @@ def is_blank(value):
 
 
 def write_workbook(sheets):
-    """xlsx bytes for ``[(title, headers, rows), ...]``; rows are iterables of cell values."""
-    book = openpyxl.Workbook(write_only=True)
-    for title, headers, rows in sheets:
-        ws = book.create_sheet(title)
-        ws.append(headers)
-        for row in rows:
-            ws.append([_safe_cell(ws, value) for value in row])
+    """xlsx bytes for ``[(title, headers, rows), ...]``; rows are iterables of cell values
+    (text, numbers, booleans, naive dates/datetimes or None).
+
+    Writes the few XML parts of the package straight into the zip, each sheet streamed with
+    inline strings: several times faster than openpyxl's cell objects at fleet scale, and
+    read back the same by openpyxl and ``read_workbook``.
+    """
+    sheets = list(sheets)
     out = io.BytesIO()
-    book.save(out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as archive:
+        for name, content in _package_parts([title for title, _, _ in sheets]):
+            archive.writestr(name, content)
+        for number, (_, headers, rows) in enumerate(sheets, start=1):
+            with archive.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
+                _write_sheet(stream, headers, rows)
     return out.getvalue()
 
 
-def _safe_cell(ws, value):
-    if not isinstance(value, str):
-        return value
-    # XML 1.0 cannot hold most control characters; a cell drops them rather than fail.
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith(FORMULA_TRIGGERS):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"  # text, not a formula
-        cell.quotePrefix = True  # and shown as text when edited in a spreadsheet
-        return cell
-    return value
+_ZIP_LEVEL = 1  # the XML is repetitive: fast deflate already shrinks it about tenfold
+_ROWS_PER_WRITE = 500
+# Cell styles (index into cellXfs of _STYLES): quote-prefixed text and the two date formats.
+_QUOTED, _DATETIME, _DATE = 1, 2, 3
+_STYLES = (
+    f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN}">'
+    '<numFmts count="2"><numFmt numFmtId="164" formatCode="yyyy-mm-dd h:mm:ss"/>'
+    '<numFmt numFmtId="165" formatCode="yyyy-mm-dd"/></numFmts>'
+    '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+    '<fills count="2"><fill><patternFill/></fill><fill><patternFill patternType="gray125"/></fill></fills>'
+    '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+    '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+    '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>'
+    '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+    "</styleSheet>"
+)
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006"
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+
+
+def _package_parts(titles):
+    """(path, xml) of every part but the sheets: content types, relationships, workbook, styles."""
+    sheet_overrides = "".join(
+        f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_SHEET_TYPE}"/>'
+        for n in range(1, len(titles) + 1))
+    yield "[Content_Types].xml", (
+        f'{_XML_HEAD}<Types xmlns="{_PACKAGE}/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/styles.xml" '
+        'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        f"{sheet_overrides}</Types>")
+    yield "_rels/.rels", (
+        f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE}/relationships">'
+        f'<Relationship Id="rId1" Type="{OFFICE_DOCUMENT}" Target="xl/workbook.xml"/></Relationships>')
+    sheets = "".join(f'<sheet name="{escape(title, _QUOTE)}" sheetId="{n}" r:id="rId{n}"/>'
+                     for n, title in enumerate(titles, start=1))
+    yield "xl/workbook.xml", (
+        f'{_XML_HEAD}<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>{sheets}</sheets></workbook>')
+    sheet_rels = "".join(f'<Relationship Id="rId{n}" Type="{REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+                         for n in range(1, len(titles) + 1))
+    styles_rel = f'<Relationship Id="rId{len(titles) + 1}" Type="{REL}/styles" Target="styles.xml"/>'
+    yield "xl/_rels/workbook.xml.rels", (
+        f'{_XML_HEAD}<Relationships xmlns="{_PACKAGE}/relationships">{sheet_rels}{styles_rel}</Relationships>')
+    yield "xl/styles.xml", _STYLES
+
+
+_QUOTE = {'"': "&quot;"}
+
+
+def _write_sheet(stream, headers, rows):
+    stream.write(f'{_XML_HEAD}<worksheet xmlns="{MAIN}"><sheetData>'.encode())
+    letters = []
+    chunk = []
+    for number, row in enumerate(itertools.chain([headers], rows), start=1):
+        row = list(row)
+        if len(letters) < len(row):
+            letters = [get_column_letter(i) for i in range(1, len(row) + 1)]
+        cells = [_cell_xml(f"{letter}{number}", value) for letter, value in zip(letters, row) if value is not None]
+        chunk.append(f'<row r="{number}">{"".join(cells)}</row>')
+        if len(chunk) == _ROWS_PER_WRITE:
+            stream.write("".join(chunk).encode())
+            chunk = []
+    chunk.append("</sheetData></worksheet>")
+    stream.write("".join(chunk).encode())
+
+
+def _cell_xml(ref, value):
+    """One ``<c>`` element, typed as openpyxl's write-only mode types the value."""
+    if isinstance(value, str):
+        # XML 1.0 cannot hold most control characters; a cell drops them rather than fail.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value:
+            return f'<c r="{ref}" t="inlineStr"/>'
+        # Text a spreadsheet would run as a formula stays text, shown as text when edited.
+        style = f' s="{_QUOTED}"' if value.startswith(FORMULA_TRIGGERS) else ""
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}" t="n"><v>{value!r}</v></c>'
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        if getattr(value, "tzinfo", None) is not None:
+            raise TypeError("Excel has no time zones: write datetimes as naive UTC.")
+        style = _DATETIME if isinstance(value, datetime.datetime) else _DATE
+        return f'<c r="{ref}" s="{style}" t="n"><v>{to_excel(value)!r}</v></c>'
+    raise TypeError(f"A workbook cell cannot hold {type(value).__name__} values.")
