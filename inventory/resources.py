@@ -209,14 +209,38 @@ class PortMappingsWidget(widgets.Widget):
         return value
 
     def render(self, value, obj=None, **kwargs):
+        """PortMapping objects, or their ``mapping_dicts`` (the fast export reads plain values)."""
         if not value:
             return None
-        return json.dumps([{key: getattr(m, key) for key in self.MAPPING_KEYS} for m in value], ensure_ascii=False)
+        items = value if isinstance(value[0], dict) else mapping_dicts(value)
+        return json.dumps(items, ensure_ascii=False)
 
 
 def mapping_dicts(mappings):
     """Existing PortMapping objects -> the comparable form ``PortMappingsWidget.clean`` returns."""
     return [{key: getattr(m, key) for key in PortMappingsWidget.MAPPING_KEYS} for m in mappings]
+
+
+MAPPING_ORDER = ("container_port", "id")  # of a container's mappings in its Port Mappings cell
+SORTED_MAPPINGS = "sorted_mappings"  # the export path of the Port Mappings column
+
+
+def mappings_by_container(containers):
+    """{container id: [mapping dict, ...]} of the containers in ``containers``, in one query."""
+    keys = PortMappingsWidget.MAPPING_KEYS
+    rows = (PortMapping.objects.filter(container__in=containers.values("pk"))
+            .order_by("container_id", *MAPPING_ORDER).values_list("container_id", *keys))
+    grouped = {}
+    for container_id, *values in rows:
+        grouped.setdefault(container_id, []).append(dict(zip(keys, values)))
+    return grouped
+
+
+def sort_text(value):
+    """A natural-key part: text compared case-insensitively (blank as empty), numbers as they are."""
+    if isinstance(value, str):
+        return value.lower()
+    return "" if value is None else value
 
 
 # --- columns --------------------------------------------------------------------------
@@ -273,7 +297,8 @@ def locator(label, export_path):
 
 class SheetResource(resources.Resource):
     """A sheet of the workbook. Subclasses declare columns, ``sheet``, ``report_key``,
-    ``model``, ``natural_key(obj)`` and ``EXAMPLE`` (template row by column label)."""
+    ``model``, ``natural_key`` (the export paths that order the rows) and ``EXAMPLE``
+    (template row by column label)."""
 
     sheet = ""
     report_key = ""
@@ -294,15 +319,32 @@ class SheetResource(resources.Resource):
         queryset = self.model._default_manager.all() if queryset is None else queryset
         return queryset.select_related(*self.export_select).prefetch_related(*self.export_prefetch)
 
-    def natural_key(self, obj):
-        raise NotImplementedError
+    natural_key = ()
 
-    def export_rows(self, objects, ordered=True):
-        """Cell values for ``objects``, in natural-key order unless ``ordered`` is False
-        (the caller already ordered them, e.g. by an API ``ordering``)."""
-        objects = sorted(objects, key=self.natural_key) if ordered else list(objects)
-        cols = self.columns()  # plain columns (no dehydrate methods): Field.export directly
-        return [[col.export(obj) for col in cols] for obj in objects]
+    def export_related(self, queryset):
+        """{export path: {pk: value}} for columns a row's own query cannot read (to-many relations)."""
+        return {}
+
+    def export_rows(self, queryset, ordered=True):
+        """Cell values for ``queryset``, in natural-key order unless ``ordered`` is False (the
+        queryset carries its own order, e.g. an API ``ordering``).
+
+        Reads plain values with the relations joined (``values_list`` of the columns' export
+        paths) and renders them with the columns' widgets: the same cells as ``Field.export``
+        on model instances, without building thousands of them.
+        """
+        cols = self.columns()
+        related = self.export_related(queryset)
+        fetched = list(dict.fromkeys(["pk", *(c.attribute for c in cols if c.attribute not in related),
+                                      *self.natural_key]))
+        position = {path: i for i, path in enumerate(fetched)}
+        records = queryset.prefetch_related(None).values_list(*fetched)
+        if ordered:
+            key_positions = [position[path] for path in self.natural_key]
+            records = sorted(records, key=lambda r: tuple(sort_text(r[i]) for i in key_positions))
+        cells = [(c.widget.render, position.get(c.attribute), related.get(c.attribute)) for c in cols]
+        return ([render(record[i]) if by_pk is None else render(by_pk.get(record[0])) for render, i, by_pk in cells]
+                for record in records)
 
     def example_row(self, **overrides):
         example = {**self.EXAMPLE, **overrides}
@@ -359,10 +401,6 @@ class SheetResource(resources.Resource):
         return result
 
 
-def _lower(value):
-    return (value or "").lower()
-
-
 class DatacenterResource(SheetResource):
     sheet, report_key, model = "Datacenters", "datacenters", Datacenter
 
@@ -374,9 +412,7 @@ class DatacenterResource(SheetResource):
     EXAMPLE = {"Name": "DC-Example", "Location": "Building A", "Description": "Example datacenter",
                "Active": True}
 
-
-    def natural_key(self, obj):
-        return (_lower(obj.name),)
+    natural_key = ("name",)
 
 
 class ServerResource(SheetResource):
@@ -408,9 +444,7 @@ class ServerResource(SheetResource):
 
 
     export_select = ("datacenter", "environment")
-
-    def natural_key(self, obj):
-        return (_lower(obj.datacenter.name), _lower(obj.name))
+    natural_key = ("datacenter__name", "name")
 
 
 class ContainerResource(SheetResource):
@@ -431,7 +465,7 @@ class ContainerResource(SheetResource):
     memory_usage = number("Memory Usage (%)", "memory_usage")
     sort_order = integer("Sort Order", "sort_order")
     description = text("Description", "description")
-    port_mappings = Column("Port Mappings", "port_mappings", PortMappingsWidget(), export_path="sorted_mappings")
+    port_mappings = Column("Port Mappings", "port_mappings", PortMappingsWidget(), export_path=SORTED_MAPPINGS)
 
     EXAMPLE = {"Datacenter": "DC-Example", "Server": "web-01", "Name": "nginx-01", "Purpose": "reverse proxy",
                "Image": "nginx:1.27", "Container ID": "3f2a9c1b7d4e", "Status": "running", "CPU Limit": 2.0,
@@ -443,12 +477,12 @@ class ContainerResource(SheetResource):
 
     export_select = ("server__datacenter", "owner", "assigned_user")
     export_prefetch = (
-        Prefetch("port_mappings", queryset=PortMapping.objects.order_by("container_port", "id"),
-                 to_attr="sorted_mappings"),
+        Prefetch("port_mappings", queryset=PortMapping.objects.order_by(*MAPPING_ORDER), to_attr=SORTED_MAPPINGS),
     )
+    natural_key = ("server__datacenter__name", "server__name", "name")
 
-    def natural_key(self, obj):
-        return (_lower(obj.server.datacenter.name), _lower(obj.server.name), _lower(obj.name))
+    def export_related(self, queryset):
+        return {SORTED_MAPPINGS: mappings_by_container(queryset)}
 
 
 class ServiceResource(SheetResource):
@@ -473,10 +507,7 @@ class ServiceResource(SheetResource):
 
 
     export_select = ("container__server__datacenter", "owner")
-
-    def natural_key(self, obj):
-        server = obj.container.server
-        return (_lower(server.datacenter.name), _lower(server.name), _lower(obj.container.name), _lower(obj.name))
+    natural_key = ("container__server__datacenter__name", "container__server__name", "container__name", "name")
 
 
 class GPUResource(SheetResource):
@@ -500,9 +531,7 @@ class GPUResource(SheetResource):
 
 
     export_select = ("server__datacenter", "assigned_to")
-
-    def natural_key(self, obj):
-        return (_lower(obj.server.datacenter.name), _lower(obj.server.name), obj.index)
+    natural_key = ("server__datacenter__name", "server__name", "index")
 
 
 IMPORT_TYPES = {"created": RowResult.IMPORT_TYPE_NEW, "updated": RowResult.IMPORT_TYPE_UPDATE,
