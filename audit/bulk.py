@@ -100,8 +100,10 @@ def _write_entries(spec, objs, action, old_values, batch_size):
     """One AuditLog row per object that changed, inserted together. ``old_values=None``: creates."""
     if spec.name_related:  # what the resource names read (a GPU's server), one query for all
         prefetch_related_objects(objs, *spec.name_related)
-    entries = [_entry(spec, obj, action, None if old_values is None else old_values.get(obj.pk, {})) for obj in objs]
-    insert_rows(AuditLog, AUDIT_COLUMNS, [e for e in entries if e is not None])
+    changed = [(obj, _changes(spec, obj, None if old_values is None else old_values.get(obj.pk, {}))) for obj in objs]
+    changed = [(obj, changes) for obj, changes in changed if changes]
+    if changed:
+        insert_rows(AuditLog, AUDIT_COLUMNS, _entry_rows(spec, changed, action))
 
 
 def _current_values(spec, model, pks):
@@ -110,22 +112,35 @@ def _current_values(spec, model, pks):
     return {row.pop("pk"): {api_names[attr]: json_value(value) for attr, value in row.items()} for row in rows}
 
 
-def _entry(spec, obj, action, old):
-    """The entry for one object; for updates only over the fields ``old`` knows."""
+def _changes(spec, obj, old):
+    """The entry's changes for one object; for updates only over the fields ``old`` knows."""
     new = spec.values_of(obj)
     if old is not None:
         new = {field: value for field, value in new.items() if field in old}
     extra = obj.__dict__.pop("_audit_extra_changes", None)
-    changes = merge_extra_changes(diff(spec, old, new), extra, created=old is None)
-    return _entry_row(new_entry(spec, obj, action, changes=changes)) if changes else None
+    return merge_extra_changes(diff(spec, old, new), extra, created=old is None)
 
 
 AUDIT_COLUMNS = [f.attname for f in AuditLog._meta.concrete_fields if not f.primary_key]
+# What differs between the entries of one batch; the rest (the change context's user, IP,
+# request id, the action, the resource type) is the same for all of them.
+_PER_OBJECT = {name: AUDIT_COLUMNS.index(name) for name in ("resource_id", "resource_name", "changes")}
 
 
-def _entry_row(entry):
-    entry.created_at = timezone.now()  # what auto_now_add would set on save
-    return tuple(getattr(entry, name) for name in AUDIT_COLUMNS)
+def _entry_rows(spec, changed, action):
+    """AuditLog value tuples for ``[(obj, changes), ...]``: one entry built by ``new_entry``
+    gives the columns they share, each row then sets its own (no model instance per row)."""
+    first = new_entry(spec, changed[0][0], action)
+    first.created_at = timezone.now()  # what auto_now_add would set on save, one moment for the batch
+    shared = [getattr(first, name) for name in AUDIT_COLUMNS]
+    rows = []
+    for obj, changes in changed:
+        row = shared.copy()
+        row[_PER_OBJECT["resource_id"]] = obj.pk
+        row[_PER_OBJECT["resource_name"]] = spec.name_of(obj)
+        row[_PER_OBJECT["changes"]] = changes
+        rows.append(tuple(row))
+    return rows
 
 
 def insert_history(model, objs, history_type):
