@@ -235,8 +235,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DATETIME_FORMAT": "iso-8601",
     "COERCE_DECIMAL_TO_STRING": False,
-    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "PAGE_SIZE": 20,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -266,7 +264,6 @@ SPECTACULAR_SETTINGS = {
 # --- django-import-export / simple-history ---------------------------------------------
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = True
-SIMPLE_HISTORY_REVERT_DISABLED = False
 
 LOGGING = {
     "version": 1,

@@ -1,5 +1,5 @@
 """Routers whose routes answer with and without a trailing slash (API.md §1.1)."""
-from rest_framework.routers import DefaultRouter, SimpleRouter
+from rest_framework.routers import SimpleRouter
 
 
 class OptionalSlashRouter(SimpleRouter):
