@@ -34,7 +34,8 @@ def _lock_gpu(gpu_id):
         raise NotFound(GPU_NOT_FOUND) from None
 
 
-def _name_of(user):
+def recorded_name(user):
+    """The name an assignment records for a user (kept when the user is deleted)."""
     return user.display_name or user.username if user is not None else SYSTEM_USERNAME
 
 
@@ -59,7 +60,7 @@ def assign_gpu(gpu_id, user_id, *, by, purpose=None, expires_at=None):
         gpu.status, gpu.assigned_to = GPUStatus.IN_USE, user
         gpu.save(update_fields=["status", "assigned_to", "updated_at"])
         GPUAssignment.objects.create(
-            gpu=gpu, user=user, user_name=_name_of(user), assigned_by=by, assigned_by_name=_name_of(by),
+            gpu=gpu, user=user, user_name=recorded_name(user), assigned_by=by, assigned_by_name=recorded_name(by),
             purpose=purpose or None, assigned_at=now, expires_at=expires_at,
         )
     return gpu

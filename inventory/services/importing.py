@@ -36,7 +36,7 @@ from ..resources import (
     validation_messages,
 )
 from ..workbook import normalize_header
-from .gpu_assignment import _name_of as name_of_user
+from .gpu_assignment import recorded_name
 
 REQUIRED = "This field is required."
 MISSING_COLUMN = "Required column is missing."
@@ -244,9 +244,9 @@ class Plan:
             assignment._history_user = self.user
         if closing:
             bulk_update_with_audit(GPUAssignment, closing, ["released_at", "released_by", "release_reason"])
-        by_name = name_of_user(self.user)
+        by_name = recorded_name(self.user)
         opening = [
-            GPUAssignment(gpu=gpu, user=assignee, user_name=name_of_user(assignee), assigned_by=self.user,
+            GPUAssignment(gpu=gpu, user=assignee, user_name=recorded_name(assignee), assigned_by=self.user,
                           assigned_by_name=by_name, assigned_at=self.now)
             for gpu, assignee in self.assignee_changes if assignee is not None
         ]
