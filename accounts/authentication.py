@@ -14,11 +14,13 @@ and nothing is lost to cache eviction:
 """
 from datetime import datetime, timezone
 
+from django.db.models import Exists
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from audit import context
 
@@ -74,6 +76,14 @@ class AccessToken(PreciseIssueTimeMixin, tokens.BlacklistMixin, tokens.AccessTok
     """Access token that logout can blacklist; validation checks the blacklist (one query)."""
 
 
+class _BearerAccessToken(AccessToken):
+    """An access token validated for a request: signature, expiry and type here; the
+    blacklist in the same query that loads the user (``RevocableJWTAuthentication.get_user``)."""
+
+    def check_blacklist(self):
+        pass
+
+
 class RefreshToken(PreciseIssueTimeMixin, tokens.RefreshToken):
     access_token_class = AccessToken
     # Each token gets its own issue time rather than inheriting the refresh token's.
@@ -97,18 +107,20 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
     def get_validated_token(self, raw_token):
         try:
-            return AccessToken(raw_token)
-        except RevokedTokenError:
-            raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
+            return _BearerAccessToken(raw_token)
         except TokenError:
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
 
     def get_user(self, validated_token):
+        """The token's user and whether the token is blacklisted, in one query."""
         user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
+        blacklisted = BlacklistedToken.objects.filter(token__jti=validated_token.get(jwt_settings.JTI_CLAIM))
         try:
-            user = self.user_model.objects.get(pk=int(user_id))
+            user = self.user_model.objects.annotate(token_blacklisted=Exists(blacklisted)).get(pk=int(user_id))
         except (TypeError, ValueError, self.user_model.DoesNotExist):
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+        if user.token_blacklisted:
+            raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
         if not user.is_active:
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         return user

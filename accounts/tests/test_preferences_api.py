@@ -9,7 +9,7 @@ DEFAULTS = {"grouping_mode": "environment-first", "view_mode": "grid", "panel_wi
 
 
 def test_defaults_until_something_is_saved(user_api, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):  # authentication, preferences
         response = user_api.get("/user/preferences")
     assert response.json() == {"code": 0, "message": "success", "data": DEFAULTS}
     assert not UserPreference.objects.exists()

@@ -107,7 +107,7 @@ def test_short_numbers_are_ip_fragments(user_api, fleet):
 
 
 def test_empty_keyword(user_api, fleet, django_assert_num_queries):
-    with django_assert_num_queries(2):  # authentication only
+    with django_assert_num_queries(1):  # authentication only
         data = search(user_api, keyword="  ")
     assert data == {**EMPTY, "search_type": "keyword", "total": 0}
     assert search(user_api) == data
@@ -135,17 +135,17 @@ def test_limit_is_clamped_to_200_and_defaults_to_50(user_api, db):
 
 
 def test_query_count_does_not_grow(user_api, fleet, django_assert_num_queries):
-    # authentication (2) + servers, containers (+ port mappings), services, GPUs (+ open assignments)
-    with django_assert_num_queries(8):
+    # authentication + servers, containers (+ port mappings), services, GPUs (+ open assignments)
+    with django_assert_num_queries(7):
         search(user_api, keyword="e")
     for n in range(5):
         GPUFactory(server=fleet["web"], index=n + 3, model="element")
         PortMappingFactory(container=ContainerFactory(server=fleet["app"], name=f"extra-{n}"))
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         assert search(user_api, keyword="e")["total"] > 10
-    with django_assert_num_queries(4):  # servers, port mappings
+    with django_assert_num_queries(3):  # authentication, servers, port mappings
         search(user_api, keyword="10.0")
-    with django_assert_num_queries(5):  # servers, services, port mappings
+    with django_assert_num_queries(4):  # authentication, servers, services, port mappings
         search(user_api, keyword="8080")
 
 
@@ -183,7 +183,7 @@ def test_quick_servers_first_then_containers(user_api, fleet):
 
 @pytest.mark.parametrize("keyword", ["", " ", "w", " w "])
 def test_quick_needs_two_characters(user_api, fleet, keyword, django_assert_num_queries):
-    with django_assert_num_queries(2):  # authentication only
+    with django_assert_num_queries(1):  # authentication only
         assert quick(user_api, keyword=keyword) == []
 
 
@@ -198,5 +198,5 @@ def test_quick_limit(user_api, db, limit, expected):
 
 
 def test_quick_query_count(user_api, fleet, django_assert_num_queries):
-    with django_assert_num_queries(4):  # authentication (2), servers, containers
+    with django_assert_num_queries(3):  # authentication, servers, containers
         quick(user_api, keyword="01")

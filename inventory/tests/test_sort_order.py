@@ -109,9 +109,9 @@ def test_query_count_does_not_grow(admin_api, db, django_assert_num_queries):
     def reorder(subset, offset):
         return {"items": [{"id": g.id, "sort_order": n + offset} for n, g in enumerate(subset)]}
 
-    # authentication (2); two savepoint pairs; lock; old values; bulk update; history; audit
+    # authentication (1); two savepoint pairs; lock; old values; bulk update; history; audit
     # entries; the GPUs' servers for the audit names.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         admin_api.post("/gpus/update-sort-order", reorder(gpus[:2], 1))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         assert admin_api.post("/gpus/update-sort-order", reorder(gpus, 20)).json()["data"]["updated"] == 12
