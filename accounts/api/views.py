@@ -175,6 +175,9 @@ class UserViewSet(ResourceViewSet):
     def get_queryset(self):
         return User.objects.filter(is_active=True) if self.directory_only else super().get_queryset()
 
+    def list_plan_scope(self):
+        return (self.directory_only,)
+
     def get_serializer_class(self):
         return serializers.UserDirectorySerializer if self.directory_only else super().get_serializer_class()
 

@@ -7,22 +7,69 @@ compiled plan (``itam.api.fastrender``), which derives from the serializer's own
 list, so each serializer stays the one definition of its shape; ``itam/tests/test_fastread.py``
 checks the output equals DRF's byte for byte on every resource.
 
+A list request's queryset is a function of the view, its serializer, the caller's scope
+(``list_plan_scope``) and the query parameters only, so its count and page statements are
+compiled once per process for each such request (``ListPlan``) and run with fresh data on
+every later one; a request whose parameters fail validation builds no plan.
+
 Writes, and serializers whose fields depend on the request context, keep DRF's path.
 """
 from django.http import Http404
+from rest_framework.response import Response
 
 from .fastrender import renderer_for
-from rest_framework.response import Response
+from .statements import Statement, StatementCache
+
+LIST_PLANS = StatementCache(size=512)
+
+
+class ListPlan:
+    """The compiled statements of one list request: its count (when paginated) and its page."""
+
+    def __init__(self, renderer, queryset, bounds, count):
+        self.renderer, self.count = renderer, count
+        self.start = bounds[0] if bounds else 0
+        self.page = queryset if bounds is None else queryset[bounds[0]:bounds[1]]
+        # Rows are only rendered here, so datetimes the renderer reads as UTC may stay naive.
+        self.statement = Statement(renderer.values_of(self.page), naive_utc=renderer.utc_datetime_columns)
+
+    @classmethod
+    def build(cls, renderer, queryset, bounds):
+        """The plan, and the total its count statement found while it was recorded."""
+        count, total = Statement.of_count(queryset) if bounds is not None else (None, None)
+        return cls(renderer, queryset, bounds, count), total
+
+    def total(self):
+        return self.count.scalar()
+
+    def render(self, total=None):
+        rows = [] if total is not None and self.start >= total else self.statement.rows()
+        render = self.renderer.render
+        return [render(row) for row in self.renderer.fetch(self.page, rows=rows)]
 
 
 class FastReadMixin:
+    def list_plan_scope(self):
+        """What, besides the parameters, this view's list queryset depends on (the caller's
+        role, say); a view whose list depends on the caller overrides it."""
+        return ()
+
     def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        renderer = renderer_for(self.get_serializer_class())
+        serializer_class = self.get_serializer_class()
+        key = (type(self), self.action, serializer_class, self.list_plan_scope(),
+               tuple(sorted((name, tuple(values)) for name, values in request.query_params.lists())))
+        plan = LIST_PLANS.get(key)
+        bounds = self.paginator.page_bounds(request) if self.paginator is not None else None
+        if plan is None:
+            queryset = self.filter_queryset(self.get_queryset())  # a bad parameter raises here: no plan
+            plan, total = ListPlan.build(renderer_for(serializer_class), queryset, bounds)
+            LIST_PLANS.put(key, plan)
+        elif bounds is not None:
+            total = plan.total()
         if self.paginator is None:
-            return Response(renderer.render_many(queryset))
-        page = self.paginator.page_slice(queryset, request)
-        return self.paginator.get_paginated_response(renderer.render_many(page))
+            return Response(plan.render())
+        self.paginator.total = total
+        return self.paginator.get_paginated_response(plan.render(total))
 
     def retrieve(self, request, *args, **kwargs):
         detail = getattr(self, "get_detail_queryset", self.get_queryset)()

@@ -32,6 +32,8 @@ from django.db.models import Prefetch
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 
+from .fields import DateTimeField as UTCDateTimeField
+
 # A model whose properties read related values beyond its own columns names them, as
 # ``__`` paths, in a ``property_inputs`` class attribute; they reach the property as nested
 # attributes (``self.container.server.internal_ip``).
@@ -150,6 +152,25 @@ def _computed(field, obj):
     return None if value is None else field.to_representation(value)
 
 
+def _property(fget, field, convert, obj):
+    """A model property's value for a field whose source is that property: what DRF's
+    get_attribute and to_representation give, without their generic lookup; anything
+    unusual (the property raises, returns a callable) goes through DRF's own steps."""
+    try:
+        value = fget(obj)
+    except (KeyError, AttributeError):
+        return _computed(field, obj)
+    if value is None or convert is None:
+        return value
+    return _computed(field, obj) if callable(value) else convert(value)
+
+
+def _model_property(model, field):
+    attrs = field.source_attrs
+    prop = getattr(model, attrs[0], None) if len(attrs) == 1 else None
+    return prop.fget if isinstance(prop, property) else None
+
+
 def _fetch_objects(queryset):
     """Row objects (all own columns, borrowed properties) of ``queryset``, one query."""
     model = queryset.model
@@ -164,6 +185,7 @@ class Renderer:
         serializer = serializer_class()
         self.model = serializer.Meta.model
         self.columns, self.nested, self.plan = [], {}, []
+        self.utc_datetime_columns = []  # rendered by format_datetime, which reads naive values as UTC
         has_computed = False
         for name, field in serializer.fields.items():
             if field.write_only:
@@ -182,16 +204,23 @@ class Renderer:
                     raise TypeError(f"{serializer_class.__name__}.{name}: only ids of related objects are supported")
                 self.columns.append(path)
                 self.plan.append((name, "column", path, _converter(field, is_relation)))
+                if isinstance(field, UTCDateTimeField):
+                    self.utc_datetime_columns.append(path)
         self.property_inputs = tuple(getattr(self.model, "property_inputs", ())) if has_computed else ()
         # Properties read the model's own columns.
         self.own_columns = [f.attname for f in self.model._meta.concrete_fields] if has_computed else []
         self.render = self._compile()  # row dict -> the serializer's output for that object
 
-    def fetch(self, queryset, extra=()):
-        """Row dicts of ``queryset`` (one query) with its prefetched relations attached
-        (one query each)."""
+    def values_of(self, queryset, extra=()):
+        """The ``.values()`` queryset of the rows this plan reads from ``queryset``."""
         names = ["pk", *self.columns, *self.own_columns, *queryset.query.annotations, *self.property_inputs, *extra]
-        rows = list(queryset.prefetch_related(None).values(*dict.fromkeys(names)))
+        return queryset.prefetch_related(None).values(*dict.fromkeys(names))
+
+    def fetch(self, queryset, extra=(), rows=None):
+        """Row dicts of ``queryset`` (one query; or ``rows``, already read from its
+        ``values_of``) with its prefetched relations attached (one query each)."""
+        if rows is None:
+            rows = list(self.values_of(queryset, extra))
         for row in rows:
             for path in self.property_inputs:
                 _nest(row, path)
@@ -219,6 +248,10 @@ class Renderer:
             if kind == "computed" and key.source == "*":  # DRF passes the whole object, never None
                 env[f"f{i}"] = key.to_representation
                 items.append(f"{name!r}: f{i}(obj)")
+            elif kind == "computed" and (fget := _model_property(self.model, key)) is not None:
+                convert = None if _is_identity(key.to_representation) else key.to_representation
+                env.update({f"p{i}": fget, f"f{i}": key, f"c{i}": convert, "prop": _property})
+                items.append(f"{name!r}: prop(p{i}, f{i}, c{i}, obj)")
             elif kind == "computed":
                 env[f"f{i}"] = key
                 items.append(f"{name!r}: computed(f{i}, obj)")

@@ -19,17 +19,21 @@ class PagePagination(BasePagination):
     def paginate_queryset(self, queryset, request, view=None):
         return list(self.page_slice(queryset, request))
 
-    def page_slice(self, queryset, request):
-        """The requested page of ``queryset``, unevaluated (a fast read path renders it from
-        ``.values()`` rows); counts the total."""
+    def page_bounds(self, request):
+        """``(start, stop)`` of the requested page; sets ``page`` and ``page_size``."""
         self.page = max(1, lenient_int(request.query_params.get("page"), 1))
         size = lenient_int(request.query_params.get("page_size"), DEFAULT_PAGE_SIZE)
         self.page_size = min(MAX_PAGE_SIZE, max(1, size))
-        self.total = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
         start = (self.page - 1) * self.page_size
+        return start, start + self.page_size
+
+    def page_slice(self, queryset, request):
+        """The requested page of ``queryset``, unevaluated; counts the total."""
+        start, stop = self.page_bounds(request)
+        self.total = queryset.count() if hasattr(queryset, "count") and not isinstance(queryset, list) else len(queryset)
         if start >= self.total:
             return queryset[:0]
-        return queryset[start : start + self.page_size]
+        return queryset[start:stop]
 
     def get_pagination(self):
         pages = math.ceil(self.total / self.page_size) if self.total else 0

@@ -1,0 +1,74 @@
+"""List plans (itam.api.fastread): a list request's statements are compiled once per set of
+parameters and caller scope, then run with fresh data; bad parameters never make a plan."""
+import pytest
+
+from inventory.models import Server
+from itam.api import fastread
+from tests.factories import ServerFactory, UserFactory
+
+
+@pytest.fixture
+def plans(monkeypatch):
+    """A fresh plan cache, and a count of the plans built while the test runs."""
+    built = []
+    original = fastread.ListPlan.build.__func__
+
+    def counting(cls, *args):
+        built.append(args)
+        return original(cls, *args)
+
+    monkeypatch.setattr(fastread, "LIST_PLANS", fastread.StatementCache(size=8))
+    monkeypatch.setattr(fastread.ListPlan, "build", classmethod(counting))
+    return built
+
+
+def names(response):
+    body = response.json()
+    return [item["name"] for item in body["data"]], body["pagination"]["total"]
+
+
+def test_a_repeated_request_reuses_its_plan_and_sees_new_data(admin_api, plans, django_assert_num_queries):
+    ServerFactory(name="alpha")
+    params = {"ordering": "name", "page_size": 5}
+    assert names(admin_api.get("/servers", params)) == (["alpha"], 1)
+    ServerFactory(name="beta")
+    Server.objects.filter(name="alpha").update(name="aardvark")
+    with django_assert_num_queries(3):  # authentication, count, page
+        assert names(admin_api.get("/servers", params)) == (["aardvark", "beta"], 2)
+    assert len(plans) == 1
+
+
+def test_other_parameters_get_their_own_plan(admin_api, plans):
+    for name in ("alpha", "beta", "gamma"):
+        ServerFactory(name=name)
+    assert names(admin_api.get("/servers", {"ordering": "name"}))[0] == ["alpha", "beta", "gamma"]
+    assert names(admin_api.get("/servers", {"ordering": "-name"}))[0] == ["gamma", "beta", "alpha"]
+    assert names(admin_api.get("/servers", {"keyword": "et"}))[0] == ["beta"]
+    assert len(plans) == 3
+
+
+def test_a_page_emptied_since_its_plan_was_built_is_empty(admin_api, plans, django_assert_num_queries):
+    for n in range(3):
+        ServerFactory(name=f"srv-{n}")
+    params = {"ordering": "name", "page": 2, "page_size": 2}
+    assert names(admin_api.get("/servers", params)) == (["srv-2"], 3)
+    Server.objects.filter(name="srv-2").delete()
+    with django_assert_num_queries(2):  # authentication, count: nothing to page
+        response = admin_api.get("/servers", params)
+    assert response.json()["data"] == [] and response.json()["pagination"]["total"] == 2
+
+
+def test_bad_parameters_stay_errors_and_make_no_plan(admin_api, plans):
+    for _ in range(2):
+        response = admin_api.get("/servers", {"ordering": "nope"})
+        assert response.status_code == 400 and "ordering" in response.json()["errors"]
+    assert plans == []
+
+
+def test_the_callers_scope_is_part_of_the_plan(admin_api, user_api, plans):
+    UserFactory(username="zed", is_active=False)
+    admin_view = admin_api.get("/users", {"ordering": "username"}).json()["data"]
+    directory = user_api.get("/users", {"ordering": "username"}).json()["data"]
+    assert "zed" in [u["username"] for u in admin_view] and "role" in admin_view[0]
+    assert "zed" not in [u["username"] for u in directory] and set(directory[0]) == {"id", "username", "display_name"}
+    assert len(plans) == 2
