@@ -13,6 +13,9 @@ and nothing is lost to cache eviction:
   own session hash, which ``User`` derives from the password and ``tokens_valid_after``.
 """
 from datetime import datetime, timezone
+from functools import cache
+
+from django.contrib.auth import get_user_model
 
 from django.db.models import Exists
 from rest_framework import authentication, exceptions
@@ -23,6 +26,7 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from audit import context
+from itam.api.statements import SLOT_INT, SLOT_TEXT, Statement
 
 ISSUED_AT_US_CLAIM = "iat_us"
 INVALID_TOKEN = "Token is invalid or expired."
@@ -113,17 +117,31 @@ class RevocableJWTAuthentication(JWTAuthentication):
 
     def get_user(self, validated_token):
         """The token's user and whether the token is blacklisted, in one query."""
-        user_id = validated_token.get(jwt_settings.USER_ID_CLAIM)
-        blacklisted = BlacklistedToken.objects.filter(token__jti=validated_token.get(jwt_settings.JTI_CLAIM))
         try:
-            user = self.user_model.objects.annotate(token_blacklisted=Exists(blacklisted)).get(pk=int(user_id))
-        except (TypeError, ValueError, self.user_model.DoesNotExist):
+            user_id = int(validated_token.get(jwt_settings.USER_ID_CLAIM))
+        except (TypeError, ValueError):
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
-        if user.token_blacklisted:
+        statement, columns = _user_statement()
+        rows = statement.rows(user_id=user_id, jti=validated_token.get(jwt_settings.JTI_CLAIM))
+        if not rows:
+            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+        if rows[0]["token_blacklisted"]:
             raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
+        user = self.user_model.from_db(statement.alias, columns, [rows[0][name] for name in columns])
         if not user.is_active:
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         return user
+
+
+@cache
+def _user_statement():
+    """The user row and whether a token id is blacklisted, compiled once per process (the
+    ORM spends ~30x the query's own time building it): the statement and the columns."""
+    user_model = get_user_model()
+    columns = [field.attname for field in user_model._meta.concrete_fields]
+    blacklisted = BlacklistedToken.objects.filter(token__jti=SLOT_TEXT)
+    rows = user_model.objects.annotate(token_blacklisted=Exists(blacklisted)).filter(pk=SLOT_INT)
+    return Statement(rows.values(*columns, "token_blacklisted"), slots={"user_id": SLOT_INT, "jti": SLOT_TEXT}), columns
 
 
 class SessionAuthentication(authentication.SessionAuthentication):

@@ -97,9 +97,11 @@ def format_datetime(value):
     """The one datetime rendering of the API (also used by hand-built payloads)."""
     if value is None:
         return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0).isoformat()
+    if value.tzinfo is None:  # naive means UTC
+        return value.isoformat(timespec="seconds") + "+00:00"
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(timespec="seconds")
 
 
 class IPAddressField(BlankAsNullMixin, serializers.CharField):
