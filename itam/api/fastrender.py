@@ -31,6 +31,7 @@ from types import SimpleNamespace
 from django.db.models import Prefetch
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
+from rest_framework.settings import api_settings
 
 from .fields import DateTimeField as UTCDateTimeField
 
@@ -139,6 +140,8 @@ _IDENTITY = {
 
 
 def _is_identity(convert):
+    if getattr(convert, "__func__", None) is serializers.BigIntegerField.to_representation:
+        return not getattr(convert.__self__, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
     return getattr(convert, "__func__", None) in _IDENTITY
 
 
@@ -242,19 +245,21 @@ class Renderer:
     def _compile(self):
         """The plan as one generated function that builds a dict literal, so a row costs
         one call instead of a dispatch per field (tens of thousands of rows per tree)."""
-        env = {"SKIP": _SKIP, "computed": _computed, "new_obj": lambda row: _row_object(self.model, row)}
-        items = []
+        env = {"SKIP": _SKIP, "computed": _computed, "prop": _property, "Row": _row_class(self.model)}
+        items, may_skip = [], []
         for i, (name, kind, key, convert) in enumerate(self.plan):
             if kind == "computed" and key.source == "*":  # DRF passes the whole object, never None
                 env[f"f{i}"] = key.to_representation
                 items.append(f"{name!r}: f{i}(obj)")
             elif kind == "computed" and (fget := _model_property(self.model, key)) is not None:
                 convert = None if _is_identity(key.to_representation) else key.to_representation
-                env.update({f"p{i}": fget, f"f{i}": key, f"c{i}": convert, "prop": _property})
-                items.append(f"{name!r}: prop(p{i}, f{i}, c{i}, obj)")
+                env.update({f"p{i}": fget, f"f{i}": key, f"c{i}": convert})
+                items.append(f"{name!r}: (v{i} := prop(p{i}, f{i}, c{i}, obj))")
+                may_skip.append(f"v{i}")
             elif kind == "computed":
                 env[f"f{i}"] = key
-                items.append(f"{name!r}: computed(f{i}, obj)")
+                items.append(f"{name!r}: (v{i} := computed(f{i}, obj))")
+                may_skip.append(f"v{i}")
             elif kind == "column" and convert is not None and not _is_identity(convert):
                 env[f"c{i}"] = convert
                 items.append(f"{name!r}: None if (v := row[{key!r}]) is None else c{i}(v)")
@@ -262,9 +267,14 @@ class Renderer:
                 items.append(f"{name!r}: row[{key!r}]")
         lines = ["def render(row):"]
         if any(kind == "computed" for _, kind, _, _ in self.plan):
-            lines += ["    obj = new_obj(row)",
-                      "    out = {" + ", ".join(items) + "}",
-                      "    return {k: v for k, v in out.items() if v is not SKIP} if SKIP in out.values() else out"]
+            lines += ["    obj = Row()",
+                      "    obj.__dict__ = row",
+                      "    out = {" + ", ".join(items) + "}"]
+            if may_skip:  # only these can be DRF's skipped fields
+                skipped = " or ".join(f"{v} is SKIP" for v in may_skip)
+                lines += [f"    if {skipped}:",
+                          "        return {k: v for k, v in out.items() if v is not SKIP}"]
+            lines += ["    return out"]
         else:
             lines += ["    return {" + ", ".join(items) + "}"]
         exec(compile("\n".join(lines), f"<render {self.model.__name__}>", "exec"), env)  # noqa: S102 - field names only
