@@ -108,10 +108,7 @@ def main():
 
     print(f"audit entries written by the import: {AuditLog.objects.filter(action='import').count()}")
     again = export_workbook(querysets_for_all())
-    same = all(
-        [[c.value for c in r] for _, r in sheets[key].rows] == [[c.value for c in r] for _, r in sheet.rows]
-        for key, sheet in read_workbook(io.BytesIO(again)).items()
-    )
+    same = all(sheets[key].rows == sheet.rows for key, sheet in read_workbook(io.BytesIO(again)).items())
     print(f"second export identical to the first: {'yes' if same else 'NO'}")
 
 

@@ -10,9 +10,11 @@ Widgets turn a cell into a Python value (``clean``, raising ValueError with the 
 user sees) and a value into a cell (``render``, native types so numbers stay numbers).
 """
 import json
+import math
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import BaseValidator, RegexValidator
 from django.db.models import Prefetch
 from django.utils.html import escape
 from import_export import fields, resources, widgets
@@ -23,7 +25,7 @@ from itam.api.fields import IPAddressField
 
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
 from .models import GPU, Container, Datacenter, PortMapping, Server, Service
-from .workbook import Cell, SheetData, guard_formula, is_blank, normalize_header, restore_text
+from .workbook import SheetData, guard_formula, is_blank, normalize_header, restore_text
 
 INVALID_INTEGER = "A valid integer is required."
 INVALID_NUMBER = "A valid number is required."
@@ -39,15 +41,85 @@ def validation_messages(model_field, value):
     return []
 
 
+def field_validator(model_field):
+    """``validation_messages`` for ``model_field`` as a function of the value, quick for
+    valid values: an import checks hundreds of thousands of them.
+
+    The bounds (lengths, ranges) and patterns of the field's validators are first tested
+    with the validators' own ``clean``/``compare`` and regex; only a value one of them
+    refuses (or cannot compare) goes through Django's ``run_validators`` for the messages.
+    Fields with other validators run them as Django does, for every value.
+    """
+    try:
+        return _FIELD_VALIDATORS[model_field]
+    except KeyError:
+        pass
+    tests = [_refusal_test(validator) for validator in model_field.validators]
+    if None in tests:
+        def messages(value):
+            return validation_messages(model_field, value)
+    else:
+        def messages(value):
+            try:
+                for refuses in tests:
+                    if refuses(value):
+                        break
+                else:
+                    return []
+            except TypeError:  # e.g. text against a number bound: Django's own run decides
+                pass
+            return validation_messages(model_field, value)
+    _FIELD_VALIDATORS[model_field] = messages
+    return messages
+
+
+_FIELD_VALIDATORS = {}
+
+
+def _refusal_test(validator):
+    """A function telling whether ``validator`` refuses a value, without building its error;
+    None for a validator whose rule it cannot restate."""
+    kind = type(validator)
+    if isinstance(validator, BaseValidator) and kind.__call__ is BaseValidator.__call__:
+        if callable(validator.limit_value):
+            return None
+        limit, clean, compare = validator.limit_value, validator.clean, validator.compare
+        return lambda value: compare(clean(value), limit)
+    if isinstance(validator, RegexValidator) and kind.__call__ is RegexValidator.__call__:
+        search, inverse = validator.regex.search, bool(validator.inverse_match)
+        return lambda value: (search(str(value)) is None) != inverse
+    return None
+
+
 # --- widgets ------------------------------------------------------------------------------
 
-class TextWidget(widgets.CharWidget):
+class ColumnCleaning:
+    """``clean_column``: a whole column's cells cleaned, for the workbook importer."""
+
+    def clean_column(self, cells):
+        """(cleaned values, {position: message}) of ``clean`` on each cell; a cell whose
+        ``clean`` raises ValueError is None in the values and its message is reported."""
+        values, problems = [], {}
+        clean = self.clean
+        for position, cell in enumerate(cells):
+            try:
+                values.append(clean(cell))
+            except ValueError as exc:
+                values.append(None)
+                problems[position] = str(exc)
+        return values, problems
+
+
+class TextWidget(ColumnCleaning, widgets.CharWidget):
     """Trimmed text; blank is None. Numeric cells become their text ("16", not "16.0")."""
 
     def __init__(self):
         super().__init__(coerce_to_string=False, allow_blank=False)
 
     def clean(self, value, row=None, **kwargs):
+        if type(value) is str:  # the usual cell, answered without the general steps below
+            value = value.strip()
+            return (restore_text(value) if value[0] == "'" else value) if value else None
         if is_blank(value):
             return None
         if isinstance(value, float) and value.is_integer():
@@ -58,13 +130,15 @@ class TextWidget(widgets.CharWidget):
         return None if value in (None, "") else str(value)
 
 
-class IntegerWidget(widgets.IntegerWidget):
+class IntegerWidget(ColumnCleaning, widgets.IntegerWidget):
     """An integer from a numeric cell or numeric text; fractions and booleans are refused."""
 
     def __init__(self):
         super().__init__(coerce_to_string=False)
 
     def clean(self, value, row=None, **kwargs):
+        if type(value) is int:  # the usual cell
+            return value
         if is_blank(value):
             return None
         if isinstance(value, bool):
@@ -80,13 +154,15 @@ class IntegerWidget(widgets.IntegerWidget):
         return int(number)
 
 
-class NumberWidget(widgets.FloatWidget):
+class NumberWidget(ColumnCleaning, widgets.FloatWidget):
     """A finite number from a numeric cell or numeric text."""
 
     def __init__(self):
         super().__init__(coerce_to_string=False)
 
     def clean(self, value, row=None, **kwargs):
+        if type(value) is float and math.isfinite(value):  # the usual cell
+            return value
         if is_blank(value):
             return None
         if isinstance(value, bool):
@@ -100,7 +176,7 @@ class NumberWidget(widgets.FloatWidget):
         return number
 
 
-class BooleanWidget(widgets.BooleanWidget):
+class BooleanWidget(ColumnCleaning, widgets.BooleanWidget):
     """TRUE/FALSE, true/false, 1/0, yes/no (any case) or a boolean cell."""
 
     WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
@@ -156,7 +232,7 @@ class IPWidget(TextWidget):
             raise ValueError(exc.detail[0]) from None
 
 
-class PortMappingsWidget(widgets.Widget):
+class PortMappingsWidget(ColumnCleaning, widgets.Widget):
     """A JSON array of mapping objects (the writable keys of API.md §3.6) <-> a list of dicts.
 
     ``clean`` checks every entry with the PortMapping model's own validators and returns the
@@ -174,6 +250,7 @@ class PortMappingsWidget(widgets.Widget):
 
     def __init__(self):
         super().__init__(coerce_to_string=False)
+        self._validators = {}  # mapping key -> field_validator of its PortMapping field
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
@@ -203,7 +280,10 @@ class PortMappingsWidget(widgets.Widget):
             if key in self.REQUIRED:
                 raise ValueError("This field is required.")
             return Protocol.TCP.value if key == "protocol" else None
-        messages = validation_messages(PortMapping._meta.get_field(key), value)
+        validator = self._validators.get(key)
+        if validator is None:
+            validator = self._validators[key] = field_validator(PortMapping._meta.get_field(key))
+        messages = validator(value)
         if messages:
             raise ValueError(" ".join(messages))
         return value
@@ -370,9 +450,9 @@ class SheetResource(resources.Resource):
         preview and confirm pages."""
         from .services.importing import import_workbook  # noqa: PLC0415 (the importer imports this module)
 
-        rows = [(number, [Cell(value) for value in row]) for number, row in enumerate(dataset, start=2)]
+        rows = [(number, list(row)) for number, row in enumerate(dataset, start=2)]
         sheet = SheetData(self.sheet, list(dataset.headers or []), [r for r in rows if not all(
-            is_blank(c.value) for c in r[1])])
+            is_blank(value) for value in r[1])])
         report = import_workbook({normalize_header(self.sheet): sheet}, user=kwargs.get("user"), overwrite=True,
                                  dry_run=dry_run)
         return self.as_result(report.sheets[self.report_key], sheet)
@@ -386,7 +466,7 @@ class SheetResource(resources.Resource):
             row_result.import_type = IMPORT_TYPES[outcome]
             row_result.object_repr = str(obj)
             row_result.object_id = obj.pk
-            row_result.diff = ["" if c.value is None else escape(str(c.value)) for c in values[number]]
+            row_result.diff = ["" if value is None else escape(str(value)) for value in values[number]]
             result.append_row_result(row_result)
             result.increment_row_result_total(row_result)
         by_row = {}
@@ -395,7 +475,7 @@ class SheetResource(resources.Resource):
             messages.setdefault(error["column"] or NON_FIELD_ERRORS, []).append(error["message"])
         for number, messages in sorted(by_row.items()):
             cells = values.get(number, [])
-            row = {h: c.value for h, c in zip(result.diff_headers, cells)}
+            row = dict(zip(result.diff_headers, cells))
             result.append_invalid_row(number, row, DjangoValidationError(messages))
             result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
         return result
