@@ -25,7 +25,11 @@ class AuditLog(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["resource_type", "resource_id"], name="audit_resource_idx")]
+        indexes = [
+            models.Index(fields=["resource_type", "resource_id"], name="audit_resource_idx"),
+            # Newest first, as listed; entries written in one batch share created_at.
+            models.Index(fields=["created_at", "id"], name="audit_created_id_idx"),
+        ]
 
     def __str__(self):
         return f"{self.username} {self.action} {self.resource_type} #{self.resource_id}"

@@ -155,6 +155,9 @@ class Server(TimestampedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        # The API lists newest first (created_at, then id): rows written in one batch share
+        # created_at, and without id in the index the database sorts all of them for a page.
+        indexes = [models.Index(fields=["created_at", "id"], name="server_created_id_idx")]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"), "datacenter", name="server_name_ci_unique_per_datacenter",
@@ -207,6 +210,9 @@ class Container(TimestampedModel):
 
     class Meta:
         ordering = ["sort_order", "id"]
+        # The API lists newest first (created_at, then id): rows written in one batch share
+        # created_at, and without id in the index the database sorts all of them for a page.
+        indexes = [models.Index(fields=["created_at", "id"], name="container_created_id_idx")]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"), "server", name="container_name_ci_unique_per_server",
@@ -287,6 +293,9 @@ class Service(TimestampedModel):
 
     class Meta:
         ordering = ["sort_order", "id"]
+        # The API lists newest first (created_at, then id): rows written in one batch share
+        # created_at, and without id in the index the database sorts all of them for a page.
+        indexes = [models.Index(fields=["created_at", "id"], name="service_created_id_idx")]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"), "container", name="service_name_ci_unique_per_container",
