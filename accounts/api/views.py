@@ -175,7 +175,7 @@ class UserViewSet(ResourceViewSet):
     def get_queryset(self):
         return User.objects.filter(is_active=True) if self.directory_only else super().get_queryset()
 
-    def list_plan_scope(self):
+    def read_plan_scope(self):
         return (self.directory_only,)
 
     def get_serializer_class(self):

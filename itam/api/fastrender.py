@@ -34,6 +34,7 @@ from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
 
 from .fields import DateTimeField as UTCDateTimeField
+from .statements import Statement
 
 # A model whose properties read related values beyond its own columns names them, as
 # ``__`` paths, in a ``property_inputs`` class attribute; they reach the property as nested
@@ -120,11 +121,13 @@ def _children_of(model, queryset, rows, prefetch):
     """The reverse relation's rows for the objects of ``queryset``, in the prefetch
     queryset's order, and the name of their foreign key column. A few parents (a page, a
     detail) are matched by their ids, cheaper to build and run than the parents' query
-    nested again; a whole fleet by subquery (more ids than a statement may carry)."""
+    nested again; a whole fleet, or a compiled plan (``rows`` None: no ids yet), by subquery."""
     relation = model._meta.get_field(prefetch.prefetch_through)
     children = prefetch.queryset if prefetch.queryset is not None else relation.related_model._default_manager.all()
-    few = queryset.query.is_sliced or len(rows) <= MAX_ID_LIST
-    parents = [row["pk"] for row in rows] if few else queryset.order_by().values("pk")
+    if rows is not None and (queryset.query.is_sliced or len(rows) <= MAX_ID_LIST):
+        parents = [row["pk"] for row in rows]
+    else:  # a sliced query keeps its order: it decides which rows the slice holds
+        parents = (queryset if queryset.query.is_sliced else queryset.order_by()).values("pk")
     return children.filter(**{f"{relation.field.name}__in": parents}), relation.field.attname
 
 
@@ -224,23 +227,34 @@ class Renderer:
         ``values_of``) with its prefetched relations attached (one query each)."""
         if rows is None:
             rows = list(self.values_of(queryset, extra))
-        for row in rows:
-            for path in self.property_inputs:
-                _nest(row, path)
+        self._nest_inputs(rows)
         for prefetch in _prefetches(queryset):
             children, fk = _children_of(self.model, queryset, rows, prefetch)
             if prefetch.prefetch_to in self.nested:
                 child = renderer_for(self.nested[prefetch.prefetch_to])
-                groups = _group(child.fetch(children, extra=(fk,)), fk)
-                for row in rows:
-                    row[prefetch.prefetch_to] = [child.render(c) for c in groups.get(row["pk"], ())]
+                self._attach_nested(rows, prefetch.prefetch_to, child, child.fetch(children, extra=(fk,)), fk)
             else:
-                groups = {}
-                for obj in _fetch_objects(children):
-                    groups.setdefault(getattr(obj, fk), []).append(obj)
-                for row in rows:
-                    row[prefetch.to_attr or prefetch.prefetch_to] = groups.get(row["pk"], [])
+                self._attach_objects(rows, prefetch.to_attr or prefetch.prefetch_to, _fetch_objects(children), fk)
         return rows
+
+    def _nest_inputs(self, rows):
+        for row in rows:
+            for path in self.property_inputs:
+                _nest(row, path)
+
+    @staticmethod
+    def _attach_nested(rows, name, child, child_rows, fk):
+        groups = _group(child_rows, fk)
+        for row in rows:
+            row[name] = [child.render(c) for c in groups.get(row["pk"], ())]
+
+    @staticmethod
+    def _attach_objects(rows, name, objects, fk):
+        groups = {}
+        for obj in objects:
+            groups.setdefault(getattr(obj, fk), []).append(obj)
+        for row in rows:
+            row[name] = groups.get(row["pk"], [])
 
     def _compile(self):
         """The plan as one generated function that builds a dict literal, so a row costs
@@ -292,3 +306,41 @@ class Renderer:
 @cache
 def renderer_for(serializer_class):
     return Renderer(serializer_class)
+
+
+class ReadPlan:
+    """What ``Renderer.fetch`` does for one queryset, compiled once (``itam.api.statements``)
+    and run as often as needed with fresh data: the statement of the rows, and one child plan
+    per prefetched relation, whose children are matched by a subquery on the parents' query
+    so that every statement is fixed. ``slots`` name sentinel parameters (the object's id of
+    a detail) filled in at each run, in the parents' query and every subquery alike."""
+
+    def __init__(self, renderer, queryset, extra=(), slots=None, naive_utc=False):
+        self.renderer = renderer
+        naive = renderer.utc_datetime_columns if naive_utc else ()
+        self.statement = Statement(renderer.values_of(queryset, extra), slots=slots, naive_utc=naive)
+        self.children = []
+        for prefetch in _prefetches(queryset):
+            children, fk = _children_of(renderer.model, queryset, None, prefetch)
+            if prefetch.prefetch_to in renderer.nested:
+                child = renderer_for(renderer.nested[prefetch.prefetch_to])
+                self.children.append((prefetch.prefetch_to, fk, ReadPlan(child, children, (fk,), slots, naive_utc)))
+            else:
+                names = [f.attname for f in children.model._meta.concrete_fields]
+                objects = Statement(children.prefetch_related(None).values(*names), slots=slots)
+                self.children.append((prefetch.to_attr or prefetch.prefetch_to, fk, (children.model, objects)))
+
+    def rows(self, **values):
+        """Row dicts with their relations attached, as ``Renderer.fetch`` gives them."""
+        renderer = self.renderer
+        rows = self.statement.rows(**values)
+        renderer._nest_inputs(rows)
+        for name, fk, child in self.children:
+            if not rows:  # nothing to attach children to: no query
+                break
+            if isinstance(child, ReadPlan):
+                renderer._attach_nested(rows, name, child.renderer, child.rows(**values), fk)
+            else:
+                model, objects = child
+                renderer._attach_objects(rows, name, [_row_object(model, row) for row in objects.rows(**values)], fk)
+        return rows

@@ -4,7 +4,7 @@ import pytest
 
 from inventory.models import Server
 from itam.api import fastread
-from tests.factories import ServerFactory, UserFactory
+from tests.factories import ContainerFactory, ServerFactory, UserFactory
 
 
 @pytest.fixture
@@ -72,3 +72,27 @@ def test_the_callers_scope_is_part_of_the_plan(admin_api, user_api, plans):
     assert "zed" in [u["username"] for u in admin_view] and "role" in admin_view[0]
     assert "zed" not in [u["username"] for u in directory] and set(directory[0]) == {"id", "username", "display_name"}
     assert len(plans) == 2
+
+
+def test_one_detail_plan_serves_every_id_with_fresh_children(admin_api, monkeypatch, django_assert_num_queries):
+    monkeypatch.setattr(fastread, "DETAIL_PLANS", fastread.StatementCache(size=8))
+    web, db_server = ServerFactory(name="web"), ServerFactory(name="db")
+    ContainerFactory(server=web, name="nginx")
+    assert [c["name"] for c in admin_api.get(f"/servers/{web.pk}").json()["data"]["containers"]] == ["nginx"]
+    ContainerFactory(server=db_server, name="postgres")
+    ContainerFactory(server=web, name="api")
+    # authentication, server, containers, their port mappings, their services, GPUs (none, so
+    # no query for their assignments): run from the plan, as many as the first time.
+    with django_assert_num_queries(6):
+        web_again = admin_api.get(f"/servers/{web.pk}").json()["data"]
+    assert sorted(c["name"] for c in web_again["containers"]) == ["api", "nginx"]
+    assert web_again["container_count"] == 2
+    assert [c["name"] for c in admin_api.get(f"/servers/{db_server.pk}").json()["data"]["containers"]] == ["postgres"]
+    assert len(fastread.DETAIL_PLANS) == 1
+
+
+@pytest.mark.parametrize("pk", ["0", str(2**63), "99999999999999999999999"])
+def test_ids_no_row_can_have_are_404_without_a_query(admin_api, pk, django_assert_num_queries):
+    with django_assert_num_queries(1):  # authentication only
+        response = admin_api.get(f"/servers/{pk}")
+    assert response.status_code == 404 and response.json()["code"] == 404
