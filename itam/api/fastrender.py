@@ -33,7 +33,7 @@ from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
 from rest_framework.settings import api_settings
 
-from .fields import DateTimeField as UTCDateTimeField
+from .fields import DateTimeField as UTCDateTimeField, format_datetime
 from .statements import Statement
 
 # A model whose properties read related values beyond its own columns names them, as
@@ -66,6 +66,8 @@ def _converter(field, is_relation):
     if is_relation:
         pk_field = getattr(field, "pk_field", None)
         return pk_field.to_representation if pk_field is not None else None
+    if type(field).to_representation is UTCDateTimeField.to_representation:
+        return format_datetime  # what that method calls: one call less per value
     return field.to_representation
 
 
