@@ -193,11 +193,13 @@ def insert_rows(model, attnames, rows, using=None, returning=False):
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
-            columns = [prep(column) for prep, column in zip(prepare, zip(*batch))]
             if unnest:  # one array per column: a few parameters however many rows
-                params = columns
-                values = f"SELECT * FROM UNNEST({', '.join(f'(%s)::{t}[]' for t in unnest)})"
+                arrays = [_unnest_array(field, db_type, prep, column, connection)
+                          for field, db_type, prep, column in zip(fields, unnest, prepare, zip(*batch))]
+                params = [param for _, param in arrays]
+                values = f"SELECT * FROM UNNEST({', '.join(sql for sql, _ in arrays)})"
             else:
+                columns = [prep(column) for prep, column in zip(prepare, zip(*batch))]
                 params = [value for row in zip(*columns) for value in row]
                 values = "VALUES " + ", ".join([one] * len(batch))
             cursor.execute(head + values + tail, params)
@@ -232,6 +234,21 @@ def _unnest_types(fields, connection):
     if any((f.target_field if f.is_relation else f).get_internal_type() not in connection.data_types for f in fields):
         return None
     return [f.db_type(connection).split("(")[0] for f in fields]
+
+
+def _unnest_array(field, db_type, prepare, column, connection):
+    """(SQL, parameter) of one column's array for UNNEST.
+
+    A JSON column goes as one JSON document holding every row's value, unpacked in order
+    by the database: as a ``jsonb[]`` parameter each value would be escaped again, quote by
+    quote, by psycopg's array quoting in Python (seconds for a batch of audit changes). A
+    None is SQL NULL, as in a single save."""
+    if db_type != "jsonb":
+        return f"(%s)::{db_type}[]", prepare(column)
+    document = [None if value is None else field.get_prep_value(value) for value in column]
+    return ("ARRAY(SELECT NULLIF(element.value, 'null'::jsonb) FROM jsonb_array_elements((%s)::jsonb) "
+            "WITH ORDINALITY AS element ORDER BY element.ordinality)",
+            connection.ops.adapt_json_value(document, field.encoder))
 
 
 def _max_params(connection):

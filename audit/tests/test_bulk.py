@@ -1,5 +1,8 @@
 """Bulk writes keep the audit trail with a constant number of queries."""
+import json
+
 import pytest
+from django.utils import timezone
 
 from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
 from audit.context import ChangeContext, use_context
@@ -125,3 +128,37 @@ def test_bulk_rows_history_and_entries_hold_what_model_saves_would(batch_ctx, ad
     assert (entry.username, entry.ip_address, entry.changes["internal_ip"], entry.snapshot) == (
         "admin", "10.1.1.1", {"old": None, "new": "10.8.0.3"}, {})
     assert entry.created_at is not None
+
+
+def test_json_values_of_many_rows_read_back_in_order(batch_ctx):
+    """On PostgreSQL a JSON column goes as one document per batch, unpacked in row order."""
+    from audit.bulk import AUDIT_COLUMNS, insert_rows
+
+    awkward = [{"name": {"old": None, "new": f'n-{i} "quoted" \\ back, {{brace}} 数据'}, "list": [i, None, "x"]}
+               for i in range(300)] + [{}, {"nested": {"deep": [{"k": "v"}]}}]
+    template = dict(zip(AUDIT_COLUMNS, [None] * len(AUDIT_COLUMNS)))
+    template.update(action="import", resource_type="server", username="admin", snapshot={}, created_at=timezone.now())
+    rows = [tuple({**template, "resource_id": i, "changes": changes}[c] for c in AUDIT_COLUMNS)
+            for i, changes in enumerate(awkward)]
+    insert_rows(AuditLog, AUDIT_COLUMNS, rows)
+    stored = list(AuditLog.objects.filter(resource_type="server").order_by("id").values_list("resource_id", "changes"))
+    assert stored == list(enumerate(awkward))
+
+
+def test_a_none_in_a_json_document_is_sql_null(db):
+    """What a single save does with None in a JSONField: SQL NULL, not the JSON null."""
+    from django.db import connection
+
+    from audit.bulk import _unnest_array
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the JSON document path is PostgreSQL's")
+    field = AuditLog._meta.get_field("changes")
+    values = [{"a": '"q" \\ ,{}'}, None, [1, "x"], "text", 0]
+    sql, param = _unnest_array(field, "jsonb", None, values, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value IS NULL, value FROM UNNEST({sql}) WITH ORDINALITY AS t(value, n) ORDER BY n",
+                       [param])
+        rows = cursor.fetchall()
+    assert [is_null for is_null, _ in rows] == [False, True, False, False, False]
+    assert [json.loads(v) if isinstance(v, str) else v for _, v in rows] == values

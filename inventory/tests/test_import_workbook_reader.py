@@ -110,7 +110,8 @@ def our_cells(content):
 
 def typed(cells):
     """Values with their types, so that 1 and 1.0 or a date and a datetime differ."""
-    return {key: ({pos: (type(v), v) for pos, v in values.items()}, formulas) for key, (values, formulas) in cells.items()}
+    return {key: ({pos: (type(v), v) for pos, v in values.items()}, formulas)
+            for key, (values, formulas) in cells.items()}
 
 
 def openpyxl_workbook(epoch=None):
@@ -175,7 +176,8 @@ def test_hand_written_cells_read_as_openpyxl_reads_them():
     """What other programs write: shared strings (rich text, phonetic hints, escapes), inline
     strings (runs, empty), explicit types, ISO dates, error and formula-text cells, cells
     without references, empty values, sparse rows."""
-    strings = ("<si><t>Name</t></si><si><r><t>Zo</t></r><r><rPr><b/></rPr><t>ë</t></r><rPh sb='0' eb='1'><t>x</t></rPh></si>"
+    strings = ("<si><t>Name</t></si>"
+               "<si><r><t>Zo</t></r><r><rPr><b/></rPr><t>ë</t></r><rPh sb='0' eb='1'><t>x</t></rPh></si>"
                "<si><t>a_x005F_x0041_b</t></si><si><t/></si>")
     sheet = (
         '<row r="1"><c r="A1" t="inlineStr"><is><t>Name</t></is></c><c r="C1" t="s"><v>0</v></c></row>'
