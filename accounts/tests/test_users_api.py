@@ -244,6 +244,17 @@ def test_delete_user_clears_references(admin_api, admin_user, normal_user, other
     assert container.assigned_user_id is None
     assert (assignment.user_id, assignment.user_name) == (None, "Alice")
     assert (log.user_id, log.username) == (None, "alice")
+    # The container's change is on record like any other: history and an audit entry by the admin.
+    assert container.history.first().assigned_user_id is None
+    entry = AuditLog.objects.get(resource_type="container", resource_id=container.pk, action="update")
+    assert (entry.user_id, entry.changes["assigned_user_id"]) == (admin_user.pk, {"old": normal_user.pk, "new": None})
+
+
+def test_a_user_deleted_outside_the_api_leaves_the_containers_change_on_record(normal_user, other_user):
+    container = ContainerFactory(owner=other_user, assigned_user=normal_user)
+    user_id = normal_user.pk
+    normal_user.delete()  # as the admin's delete pages and scripts do
+    assert [h.assigned_user_id for h in container.history.order_by("history_id")] == [user_id, None]
 
 
 def test_deleting_yourself_is_422(admin_api, admin_user):
