@@ -3,9 +3,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
-from simple_history.models import HistoricalRecords
 
-from audit.context import history_user
+from audit.history import history_records
 
 from .choices import GroupingMode, Role, ViewMode
 
@@ -36,7 +35,7 @@ class User(AbstractUser):
     last_name = None
 
     objects = ITAMUserManager()
-    history = HistoricalRecords(excluded_fields=["last_login", "tokens_valid_after"], get_user=history_user)
+    history = history_records(excluded_fields=["last_login", "tokens_valid_after"])
 
     REQUIRED_FIELDS = ["display_name"]
 

@@ -13,9 +13,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from simple_history.models import HistoricalRecords
 
-from audit.context import history_user
+from audit.history import history_records
 
 from . import querysets
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
@@ -34,7 +33,7 @@ PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
 def _history():
-    return HistoricalRecords(get_user=history_user)
+    return history_records()
 
 
 def _range(field, low, high, name):
