@@ -71,8 +71,12 @@ def format_address(ip, port):
 
 
 def normalize_ip(value):
-    """IPv6 compressed lower-case; IPv4 as given. Raises ValueError when invalid."""
-    return str(ipaddress.ip_address(str(value).strip()))
+    """IPv6 compressed lower-case, an IPv4-mapped one with its IPv4 part dotted
+    (``::ffff:10.0.0.1``, as PostgreSQL's inet and Django's own fields write it, so every
+    database returns the same text); IPv4 as given. Raises ValueError when invalid."""
+    address = ipaddress.ip_address(str(value).strip())
+    mapped = getattr(address, "ipv4_mapped", None)
+    return f"::ffff:{mapped}" if mapped is not None else str(address)
 
 
 class TimestampedModel(models.Model):

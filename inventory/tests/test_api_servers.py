@@ -104,6 +104,14 @@ def test_strings_are_trimmed_and_ipv6_is_compressed_lower_case(admin_api, dc, pr
         "web-02", "2001:db8::5", "fe80::1", "Debian")
 
 
+@pytest.mark.parametrize("written", ["::ffff:10.0.0.9", "::FFFF:a00:9", "0:0:0:0:0:ffff:10.0.0.9"])
+def test_ipv4_mapped_addresses_read_back_the_same_on_every_database(admin_api, dc, prod, written):
+    created = admin_api.post("/servers", payload(dc, prod, name="mapped", internal_ip=written)).json()["data"]
+    assert created["internal_ip"] == "::ffff:10.0.0.9"
+    assert admin_api.get(f"/servers/{created['id']}").json()["data"]["internal_ip"] == "::ffff:10.0.0.9"
+    assert Server.objects.get(pk=created["id"]).internal_ip == "::ffff:10.0.0.9"
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("internal_ip", "10.0.0.256", "Enter a valid IPv4 or IPv6 address."),
     ("internal_ip", "10.0.0", "Enter a valid IPv4 or IPv6 address."),
