@@ -10,5 +10,5 @@ urlpatterns = [
     path("", include("inventory.api.urls")),
     path("", include("inventory.api.import_export_urls")),
     path("", include("audit.api.urls")),
-    re_path(r"^.*$", route_not_found),
+    re_path(r"^(?s:.*)$", route_not_found),  # (?s): a path with a line break is unknown too, not Django's HTML 404
 ]

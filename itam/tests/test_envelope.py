@@ -28,7 +28,10 @@ def test_detail_and_writes_answer_with_and_without_trailing_slash(admin_api):
     assert admin_api.client.delete(f"/api/datacenters/{dc.pk}").status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/api/servers/abc", "/api/servers/-1", "/api/servers/1/extra", "/api/serverz"])
+@pytest.mark.parametrize("path", [
+    "/api/servers/abc", "/api/servers/-1", "/api/servers/1/extra", "/api/serverz",
+    "/api/users/%0A/", "/api/audit-logs/%C2%97q%20%C2%9D%10X%0E%F3%B3%BB%A3/", "/api/%0A",  # line breaks (fuzzing)
+])
 def test_unknown_routes_are_json_404(user_api, path):
     response = user_api.client.get(path)
     assert response.status_code == 404
