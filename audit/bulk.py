@@ -4,15 +4,22 @@ by imports, seeding and batch operations; single saves need none of this (the hi
 audit them).
 
 The history records and audit entries are the bulk of an import's inserts (two of every
-three rows), so they skip the model layer: ``insert_rows`` writes plain value tuples in
-multi-row INSERTs as large as the backend allows. They hold exactly what
-simple-history's ``bulk_history_create`` and ``AuditLog`` saves would hold.
+three rows), so they skip the model layer: ``insert_rows`` writes plain value tuples, by
+COPY on PostgreSQL and in multi-row INSERTs as large as the backend allows elsewhere. They
+hold exactly what simple-history's ``bulk_history_create`` and ``AuditLog`` saves would hold.
 """
+import functools
+import itertools
+import json
+import operator
 import sqlite3
+from contextlib import nullcontext
 
 from django.conf import settings
 from django.db import connections, router, transaction
+from django.db.backends.utils import CursorDebugWrapper
 from django.db.models import prefetch_related_objects
+from django.db.models.fields import AutoFieldMixin
 from django.utils import timezone
 from simple_history.utils import get_change_reason_from_object, get_history_manager_for_model
 
@@ -76,7 +83,8 @@ def _create(model, objs, batch_size):
     ``insert_rows`` where the backend returns ids from a multi-row INSERT."""
     using = router.db_for_write(model)
     connection = connections[using]
-    if not connection.features.can_return_rows_from_bulk_insert or any(obj.pk is not None for obj in objs):
+    if (not connection.features.can_return_rows_from_bulk_insert or not isinstance(model._meta.pk, AutoFieldMixin)
+            or any(obj.pk is not None for obj in objs)):
         return model._default_manager.bulk_create(objs, batch_size=batch_size)
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     for obj in objs:  # parents saved just before: copy their new ids into the foreign keys
@@ -100,10 +108,10 @@ def _write_entries(spec, objs, action, old_values, batch_size):
     """One AuditLog row per object that changed, inserted together. ``old_values=None``: creates."""
     if spec.name_related:  # what the resource names read (a GPU's server), one query for all
         prefetch_related_objects(objs, *spec.name_related)
-    changed = [(obj, _changes(spec, obj, None if old_values is None else old_values.get(obj.pk, {}))) for obj in objs]
-    changed = [(obj, changes) for obj, changes in changed if changes]
-    if changed:
-        insert_rows(AuditLog, AUDIT_COLUMNS, _entry_rows(spec, changed, action))
+    # Made as they are written (no query may run meanwhile: the names' relations are loaded above).
+    changed = ((obj, changes) for obj in objs
+               if (changes := _changes(spec, obj, None if old_values is None else old_values.get(obj.pk, {}))))
+    insert_rows(AuditLog, AUDIT_COLUMNS, _entry_rows(spec, changed, action))
 
 
 def _current_values(spec, model, pks):
@@ -128,19 +136,20 @@ _PER_OBJECT = {name: AUDIT_COLUMNS.index(name) for name in ("resource_id", "reso
 
 
 def _entry_rows(spec, changed, action):
-    """AuditLog value tuples for ``[(obj, changes), ...]``: one entry built by ``new_entry``
-    gives the columns they share, each row then sets its own (no model instance per row)."""
-    first = new_entry(spec, changed[0][0], action)
-    first.created_at = timezone.now()  # what auto_now_add would set on save, one moment for the batch
-    shared = [getattr(first, name) for name in AUDIT_COLUMNS]
-    rows = []
+    """AuditLog value tuples for ``(obj, changes)`` pairs, made one by one: the first
+    entry, built by ``new_entry``, gives the columns they share; each row then sets its own
+    (no model instance per row)."""
+    shared = None
     for obj, changes in changed:
+        if shared is None:
+            first = new_entry(spec, obj, action)
+            first.created_at = timezone.now()  # what auto_now_add would set on save, one moment for the batch
+            shared = [getattr(first, name) for name in AUDIT_COLUMNS]
         row = shared.copy()
         row[_PER_OBJECT["resource_id"]] = obj.pk
         row[_PER_OBJECT["resource_name"]] = spec.name_of(obj)
         row[_PER_OBJECT["changes"]] = changes
-        rows.append(tuple(row))
-    return rows
+        yield tuple(row)
 
 
 def insert_history(model, objs, history_type):
@@ -153,15 +162,16 @@ def insert_history(model, objs, history_type):
     history = manager.model
     tracked = [f.attname for f in history.tracked_fields]
     now = timezone.now()
-    rows = []
-    for obj in objs:
-        user = obj._history_user if hasattr(obj, "_history_user") else history.get_default_history_user(obj)
-        rows.append((
-            *[getattr(obj, name) for name in tracked],
-            getattr(obj, "_history_date", now), get_change_reason_from_object(obj), history_type,
-            getattr(user, "pk", None),
-        ))
-    insert_rows(history, [*tracked, "history_date", "history_change_reason", "history_type", "history_user_id"], rows)
+
+    def rows():  # made as they are written
+        for obj in objs:
+            user = obj._history_user if hasattr(obj, "_history_user") else history.get_default_history_user(obj)
+            yield (
+                *[getattr(obj, name) for name in tracked],
+                getattr(obj, "_history_date", now), get_change_reason_from_object(obj), history_type,
+                getattr(user, "pk", None),
+            )
+    insert_rows(history, [*tracked, "history_date", "history_change_reason", "history_type", "history_user_id"], rows())
 
 
 # Values these field types accept as they are on every backend (what get_db_prep_save returns).
@@ -174,81 +184,154 @@ _AS_IS = {
 
 
 def insert_rows(model, attnames, rows, using=None, returning=False):
-    """INSERT ``rows`` (tuples of Python values in ``attnames`` order) into ``model``'s table,
-    each value prepared as Django's ``bulk_create`` would, in as few statements as the
-    backend's parameter limit allows. ``returning``: the new primary keys, in row order."""
-    pks = []
-    if not rows:
-        return pks
+    """INSERT ``rows`` (tuples of Python values in ``attnames`` order, any iterable) into
+    ``model``'s table, each value prepared as Django's ``bulk_create`` would. ``returning``:
+    the new primary keys, in row order (``rows`` must then be a list).
+
+    PostgreSQL (psycopg 3) takes them by COPY, made and sent a chunk at a time while the
+    server stores the previous ones; a generator's rows are made as they are written, so no
+    query may run while it makes them. Other backends: multi-row INSERTs as large as their
+    parameter limit allows."""
     using = using or router.db_for_write(model)
     connection = connections[using]
+    rows = list(rows) if returning else _non_empty(rows)
+    if not rows:
+        return []
     fields = [model._meta.get_field(name) for name in attnames]
+    if _can_copy(fields, connection):
+        return _copy_rows(model, fields, rows, connection, returning)
+    return _insert_values(model, fields, list(rows), connection, returning)
+
+
+def _non_empty(rows):
+    """``rows`` as an iterator, or None when it has no row (a generator is not run ahead)."""
+    rows = iter(rows)
+    first = next(rows, None)
+    return None if first is None else itertools.chain((first,), rows)
+
+
+def _insert_values(model, fields, rows, connection, returning):
+    pks = []
     prepare = [_column_preparer(field, connection) for field in fields]
     quote = connection.ops.quote_name
     head = f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     tail = f" RETURNING {quote(model._meta.pk.column)}" if returning else ""
-    unnest = _unnest_types(fields, connection)
-    per_statement = 5000 if unnest else max(1, min(5000, _max_params(connection) // len(fields)))
+    per_statement = max(1, min(5000, _max_params(connection) // len(fields)))
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
             batch = rows[start:start + per_statement]
-            if unnest:  # one array per column: a few parameters however many rows
-                arrays = [_unnest_array(field, db_type, prep, column, connection)
-                          for field, db_type, prep, column in zip(fields, unnest, prepare, zip(*batch))]
-                params = [param for _, param in arrays]
-                values = f"SELECT * FROM UNNEST({', '.join(sql for sql, _ in arrays)})"
-            else:
-                columns = [prep(column) for prep, column in zip(prepare, zip(*batch))]
-                params = [value for row in zip(*columns) for value in row]
-                values = "VALUES " + ", ".join([one] * len(batch))
-            cursor.execute(head + values + tail, params)
+            columns = [prep(column) for prep, column in zip(prepare, zip(*batch))]
+            params = [value for row in zip(*columns) for value in row]
+            cursor.execute(head + "VALUES " + ", ".join([one] * len(batch)) + tail, params)
             if returning:
                 pks += [row[0] for row in cursor.fetchall()]
     return pks
 
 
-def _column_preparer(field, connection):
+# Rows made and prepared at a time for COPY: large enough to prepare a column in one call,
+# small enough that the server stores one chunk while the next is made.
+COPY_CHUNK = 1000
+
+
+def _can_copy(fields, connection):
+    if connection.vendor != "postgresql" or any(hasattr(f, "get_placeholder") for f in fields):
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3
+
+
+def _copy_rows(model, fields, rows, connection, returning):
+    """COPY ``rows`` in, in text format (psycopg's C code writes the rows). ``returning``:
+    the ids are taken from the table's sequence first, as the INSERT would take them, and
+    written with the rows. psycopg's queued writer sends the data from a thread, so the
+    next chunk is made and formatted while the server stores the last."""
+    from psycopg.copy import QueuedLibpqWriter
+
+    quote = connection.ops.quote_name
+    prepare = [_column_preparer(field, connection, copying=True) for field in fields]
+    columns = [f.column for f in fields]
+    with connection.cursor() as cursor:
+        pks = _new_ids(cursor, model, len(rows)) if returning else None
+        if returning:
+            columns.insert(0, model._meta.pk.column)
+        sql = f"COPY {quote(model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+
+        def copy(sql, params, many, context):
+            connection.validate_no_broken_transaction()
+            with connection.wrap_database_errors, connection.execute_wrapper(_no_query_while_copying):
+                with cursor.cursor.copy(sql, writer=QueuedLibpqWriter(cursor.cursor)) as copying:
+                    write_row, done = copying.write_row, 0
+                    for chunk in _chunks(rows, COPY_CHUNK):
+                        values = [prep(column) for prep, column in zip(prepare, zip(*chunk))]
+                        if returning:
+                            values.insert(0, pks[done:done + len(chunk)])
+                            done += len(chunk)
+                        for row in zip(*values):
+                            write_row(row)
+        _execute_as_statement(cursor, sql, copy)
+    return pks or []
+
+
+def _new_ids(cursor, model, count):
+    """``count`` new primary keys from the table's sequence, in order (the sequence looked up
+    once per statement, not per id)."""
+    cursor.execute(
+        "SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass) FROM generate_series(1, %s)",
+        [cursor.db.ops.quote_name(model._meta.db_table), model._meta.pk.column, count])
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _execute_as_statement(cursor, sql, executor):
+    """Run ``executor`` as ``cursor.execute(sql)`` runs a statement: through the connection's
+    execute wrappers and, when queries are recorded (debug, tests), into the query log."""
+    context = {"connection": cursor.db, "cursor": cursor}
+    for wrapper in reversed(cursor.db.execute_wrappers):
+        executor = functools.partial(wrapper, executor)
+    with cursor.debug_sql(sql) if isinstance(cursor, CursorDebugWrapper) else nullcontext():
+        executor(sql, None, False, context)
+
+
+def _no_query_while_copying(execute, sql, params, many, context):
+    # The COPY holds the connection: a query made by the code making the rows would wait
+    # for it for ever.
+    raise RuntimeError(f"No query can run while rows are copied in; load what the rows need first: {sql[:80]}")
+
+
+def _chunks(rows, size):
+    rows = iter(rows)
+    while chunk := list(itertools.islice(rows, size)):
+        yield chunk
+
+
+def _column_preparer(field, connection, copying=False):
     """A function preparing one column's values for the database; plain values of the
-    field's own type pass through, repeated values (one timestamp) are prepared once."""
+    field's own type pass through, repeated values (one timestamp) are prepared once.
+    ``copying``: for COPY's text format, a JSON value becomes its JSON text (what psycopg
+    would send for the ``Jsonb`` a save passes), so psycopg's C code writes it as a string."""
     plain = _AS_IS.get((field.target_field if field.is_relation else field).get_internal_type())
     prep_save = field.get_db_prep_save
+    if copying and field.get_internal_type() == "JSONField":
+        dumps = json.dumps if field.encoder is None else functools.partial(json.dumps, cls=field.encoder)
+
+        def prep_save(value, connection):
+            return dumps(field.get_prep_value(value))
     last = [object(), None]
 
     def prepare_one(value):
+        if value is None or type(value) is plain:
+            return value
         if value is not last[0]:
             last[0], last[1] = value, prep_save(value, connection)
         return last[1]
 
     def prepare(column):
+        first = column[0]
+        if all(map(operator.is_, column, itertools.repeat(first))):  # one value for all (a batch's timestamp)
+            return [prepare_one(first)] * len(column)
         return [value if value is None or type(value) is plain else prepare_one(value) for value in column]
     return prepare
-
-
-def _unnest_types(fields, connection):
-    """PostgreSQL: the array element type of each column when every column can be sent as one
-    array (the rule of Django's own UNNEST bulk insert), else None. Thousands of ``%s`` in one
-    statement cost psycopg more to parse than the insert itself."""
-    if connection.vendor != "postgresql" or any(hasattr(f, "get_placeholder") for f in fields):
-        return None
-    if any((f.target_field if f.is_relation else f).get_internal_type() not in connection.data_types for f in fields):
-        return None
-    return [f.db_type(connection).split("(")[0] for f in fields]
-
-
-def _unnest_array(field, db_type, prepare, column, connection):
-    """(SQL, parameter) of one column's array for UNNEST.
-
-    A JSON column goes as one JSON document holding every row's value, unpacked in order
-    by the database: as a ``jsonb[]`` parameter each value would be escaped again, quote by
-    quote, by psycopg's array quoting in Python (seconds for a batch of audit changes). A
-    None is SQL NULL, as in a single save."""
-    if db_type != "jsonb":
-        return f"(%s)::{db_type}[]", prepare(column)
-    document = [None if value is None else field.get_prep_value(value) for value in column]
-    return ("ARRAY(SELECT NULLIF(element.value, 'null'::jsonb) FROM jsonb_array_elements((%s)::jsonb) "
-            "WITH ORDINALITY AS element ORDER BY element.ordinality)",
-            connection.ops.adapt_json_value(document, field.encoder))
 
 
 def _max_params(connection):

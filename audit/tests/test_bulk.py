@@ -2,15 +2,19 @@
 import json
 
 import pytest
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
+from audit.bulk import AUDIT_COLUMNS, COPY_CHUNK, bulk_create_with_audit, bulk_update_with_audit, insert_rows
 from audit.context import ChangeContext, use_context
 from audit.models import AuditLog
 from inventory.models import GPU, Server
 from tests.factories import DatacenterFactory, EnvironmentFactory, GPUFactory, ServerFactory
 
 pytestmark = pytest.mark.django_db
+
+# PostgreSQL takes new rows' ids from their sequence in one query, then copies the rows in.
+NEW_IDS = 1 if connection.vendor == "postgresql" else 0
 
 
 @pytest.fixture
@@ -25,7 +29,7 @@ def test_bulk_create_writes_one_entry_per_object_in_constant_queries(batch_ctx, 
     servers = [Server(name=f"bulk-{i}", datacenter=dc, environment=env, internal_ip=f"10.9.0.{i + 1}") for i in range(30)]
 
     # bulk insert servers, bulk insert history, bulk insert audit rows (plus savepoint pair)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(5 + NEW_IDS):
         created = bulk_create_with_audit(Server, servers, action="import")
 
     entries = list(AuditLog.objects.order_by("resource_id"))
@@ -42,7 +46,7 @@ def test_bulk_create_writes_one_entry_per_object_in_constant_queries(batch_ctx, 
 def test_bulk_create_gpus_names_them_after_their_server(batch_ctx, django_assert_num_queries):
     server = ServerFactory(name="gpu-01")
     gpus = [GPU(server_id=server.pk, model="L4", memory_gb=24, index=i) for i in range(3)]
-    with django_assert_num_queries(6):  # + one query for the server names
+    with django_assert_num_queries(6 + NEW_IDS):  # + one query for the server names
         bulk_create_with_audit(GPU, gpus)
     assert sorted(AuditLog.objects.filter(resource_type="gpu").values_list("resource_name", flat=True)) == [
         "L4 on gpu-01"] * 3
@@ -130,35 +134,67 @@ def test_bulk_rows_history_and_entries_hold_what_model_saves_would(batch_ctx, ad
     assert entry.created_at is not None
 
 
-def test_json_values_of_many_rows_read_back_in_order(batch_ctx):
-    """On PostgreSQL a JSON column goes as one document per batch, unpacked in row order."""
-    from audit.bulk import AUDIT_COLUMNS, insert_rows
+def _entry_rows(count, **columns):
+    """AuditLog value tuples (``AUDIT_COLUMNS`` order) for ``count`` entries: column
+    ``name`` holds ``columns[name](i)`` in row ``i``, the others a fixed valid value."""
+    fixed = dict.fromkeys(AUDIT_COLUMNS)
+    fixed.update(action="import", resource_type="server", username="admin", changes={}, snapshot={},
+                 created_at=timezone.now())
+    return [tuple(columns[c](i) if c in columns else fixed[c] for c in AUDIT_COLUMNS) for i in range(count)]
 
-    awkward = [{"name": {"old": None, "new": f'n-{i} "quoted" \\ back, {{brace}} 数据'}, "list": [i, None, "x"]}
-               for i in range(300)] + [{}, {"nested": {"deep": [{"k": "v"}]}}]
-    template = dict(zip(AUDIT_COLUMNS, [None] * len(AUDIT_COLUMNS)))
-    template.update(action="import", resource_type="server", username="admin", snapshot={}, created_at=timezone.now())
-    rows = [tuple({**template, "resource_id": i, "changes": changes}[c] for c in AUDIT_COLUMNS)
-            for i, changes in enumerate(awkward)]
-    insert_rows(AuditLog, AUDIT_COLUMNS, rows)
+
+def test_json_values_of_many_rows_read_back_in_order(batch_ctx):
+    """More rows than one chunk of the PostgreSQL COPY; awkward JSON text survives the trip."""
+    awkward = [{"name": {"old": None, "new": f'n-{i} "quoted" \\ back\ttab\nline, {{brace}} 数据 \\N'},
+                "list": [i, None, "x"]} for i in range(COPY_CHUNK * 2 + 100)] + [{}, {"nested": {"deep": [{"k": "v"}]}}]
+    insert_rows(AuditLog, AUDIT_COLUMNS, _entry_rows(len(awkward), resource_id=lambda i: i, changes=awkward.__getitem__))
     stored = list(AuditLog.objects.filter(resource_type="server").order_by("id").values_list("resource_id", "changes"))
     assert stored == list(enumerate(awkward))
 
 
-def test_a_none_in_a_json_document_is_sql_null(db):
-    """What a single save does with None in a JSONField: SQL NULL, not the JSON null."""
-    from django.db import connection
+def test_text_that_looks_like_copy_syntax_is_stored_as_given(batch_ctx):
+    """COPY's text format has its own NULL marker, end marker and escapes; values are never read as them."""
+    names = ["\\N", "tab\there", "line\nbreak", "carriage\rreturn", "back\\slash", "", None, "\\.", "end\\"]
+    insert_rows(AuditLog, AUDIT_COLUMNS, _entry_rows(len(names), resource_id=lambda i: i, resource_name=names.__getitem__))
+    stored = AuditLog.objects.filter(resource_type="server").order_by("resource_id")
+    assert list(stored.values_list("resource_name", flat=True)) == names
 
-    from audit.bulk import _unnest_array
 
-    if connection.vendor != "postgresql":
-        pytest.skip("the JSON document path is PostgreSQL's")
-    field = AuditLog._meta.get_field("changes")
-    values = [{"a": '"q" \\ ,{}'}, None, [1, "x"], "text", 0]
-    sql, param = _unnest_array(field, "jsonb", None, values, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT value IS NULL, value FROM UNNEST({sql}) WITH ORDINALITY AS t(value, n) ORDER BY n",
-                       [param])
-        rows = cursor.fetchall()
-    assert [is_null for is_null, _ in rows] == [False, True, False, False, False]
-    assert [json.loads(v) if isinstance(v, str) else v for _, v in rows] == values
+def test_a_none_in_a_json_column_is_sql_null(batch_ctx):
+    """What a single save does with None in a JSONField: SQL NULL (which the NOT NULL
+    ``changes`` column refuses), not the JSON null (which it would take)."""
+    values = [{"a": '"q" \\ ,{}'}, [True], [1], "text", 0, None]
+    rows = _entry_rows(len(values), resource_id=lambda i: i, changes=values.__getitem__)
+    with pytest.raises(IntegrityError, match="changes"), transaction.atomic():
+        insert_rows(AuditLog, AUDIT_COLUMNS, rows)
+    insert_rows(AuditLog, AUDIT_COLUMNS, rows[:-1])
+    stored = AuditLog.objects.filter(resource_type="server").order_by("resource_id").values_list("changes", flat=True)
+    assert [(type(v), v) for v in stored] == [(type(v), v) for v in values[:-1]]
+
+
+def test_new_ids_come_in_row_order_and_leave_the_sequence_ahead(batch_ctx):
+    dc, env = DatacenterFactory(), EnvironmentFactory()
+    created = bulk_create_with_audit(Server, [
+        Server(name=f"seq-{i}", datacenter=dc, environment=env, internal_ip=f"10.7.0.{i + 1}") for i in range(5)])
+    ids = [s.pk for s in created]
+    assert ids == sorted(ids) and len(set(ids)) == 5
+    assert dict(Server.objects.filter(pk__in=ids).values_list("pk", "name")) == {s.pk: s.name for s in created}
+    later = ServerFactory()  # an ordinary save takes the next id: no collision
+    assert later.pk > ids[-1]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL copies rows in")
+def test_a_query_while_rows_are_copied_in_is_refused_not_left_waiting(batch_ctx):
+    """A generator's rows are made while the COPY holds the connection: a query from there
+    would wait for ever, so it fails at once and the COPY is abandoned."""
+    [row] = _entry_rows(1, resource_id=lambda i: i)
+
+    def rows():
+        yield row
+        Server.objects.count()
+        yield row
+
+    with pytest.raises(RuntimeError, match="No query can run while rows are copied in"), transaction.atomic():
+        insert_rows(AuditLog, AUDIT_COLUMNS, rows())
+    assert not AuditLog.objects.filter(resource_type="server").exists()
