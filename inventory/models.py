@@ -63,6 +63,14 @@ def _sort_order():
     return models.PositiveIntegerField(default=0, db_index=True)
 
 
+def _text_indexes(model, *fields):
+    """Plain btree indexes on text columns that lists filter or sort on. ``db_index=True``
+    on a CharField would add a ``varchar_pattern_ops`` twin on PostgreSQL for prefix LIKE,
+    which no query here makes (searches and keyword filters are ``icontains``), yet every
+    insert paid for it."""
+    return [models.Index(fields=[field], name=f"{model}_{field}_idx") for field in fields]
+
+
 def format_address(ip, port):
     """`ip:port`, IPv6 in brackets."""
     if ip is None or port is None:
@@ -129,7 +137,7 @@ class Environment(TimestampedModel):
 
 
 class Server(TimestampedModel):
-    name = models.CharField(max_length=64, validators=[asset_name_validator], db_index=True)
+    name = models.CharField(max_length=64, validators=[asset_name_validator])
     datacenter = models.ForeignKey(Datacenter, on_delete=models.PROTECT, related_name="servers")
     environment = models.ForeignKey(Environment, on_delete=models.PROTECT, related_name="servers")
     internal_ip = models.GenericIPAddressField("internal IP", db_index=True)
@@ -147,7 +155,7 @@ class Server(TimestampedModel):
     cpu_usage = _usage("CPU usage (%)")
     memory_usage = _usage("memory usage (%)")
     disk_usage = _usage("disk usage (%)")
-    status = models.CharField(max_length=16, choices=ServerStatus.choices, default=ServerStatus.ONLINE, db_index=True)
+    status = models.CharField(max_length=16, choices=ServerStatus.choices, default=ServerStatus.ONLINE)
     responsible_person = models.CharField(max_length=64, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
     ssh_port = models.PositiveIntegerField("SSH port", default=22, validators=PORT)
@@ -160,7 +168,10 @@ class Server(TimestampedModel):
         ordering = ["name", "id"]
         # The API lists newest first (created_at, then id): rows written in one batch share
         # created_at, and without id in the index the database sorts all of them for a page.
-        indexes = [models.Index(fields=["created_at", "id"], name="server_created_id_idx")]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="server_created_id_idx"),
+            *_text_indexes("server", "name", "status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"), "datacenter", name="server_name_ci_unique_per_datacenter",
@@ -185,7 +196,7 @@ class Server(TimestampedModel):
 
 
 class Container(TimestampedModel):
-    name = models.CharField(max_length=64, validators=[asset_name_validator], db_index=True)
+    name = models.CharField(max_length=64, validators=[asset_name_validator])
     server = models.ForeignKey(Server, on_delete=models.CASCADE, related_name="containers")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_containers")
     assigned_user = models.ForeignKey(
@@ -202,9 +213,7 @@ class Container(TimestampedModel):
     )
     cpu_usage = _usage("CPU usage (%)")
     memory_usage = _usage("memory usage (%)")
-    status = models.CharField(
-        max_length=16, choices=ContainerStatus.choices, default=ContainerStatus.RUNNING, db_index=True
-    )
+    status = models.CharField(max_length=16, choices=ContainerStatus.choices, default=ContainerStatus.RUNNING)
     description = models.TextField(null=True, blank=True)
     sort_order = _sort_order()
 
@@ -215,7 +224,10 @@ class Container(TimestampedModel):
         ordering = ["sort_order", "id"]
         # The API lists newest first (created_at, then id): rows written in one batch share
         # created_at, and without id in the index the database sorts all of them for a page.
-        indexes = [models.Index(fields=["created_at", "id"], name="container_created_id_idx")]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="container_created_id_idx"),
+            *_text_indexes("container", "name", "status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"), "server", name="container_name_ci_unique_per_server",
@@ -280,13 +292,13 @@ class PortMapping(models.Model):
 
 
 class Service(TimestampedModel):
-    name = models.CharField(max_length=64, validators=[asset_name_validator], db_index=True)
+    name = models.CharField(max_length=64, validators=[asset_name_validator])
     container = models.ForeignKey(Container, on_delete=models.CASCADE, related_name="services")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_services")
-    service_type = models.CharField(max_length=16, choices=ServiceType.choices, null=True, blank=True, db_index=True)
+    service_type = models.CharField(max_length=16, choices=ServiceType.choices, null=True, blank=True)
     port = models.PositiveIntegerField(null=True, blank=True, validators=PORT, db_index=True)
     version = models.CharField(max_length=32, null=True, blank=True)
-    status = models.CharField(max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.HEALTHY, db_index=True)
+    status = models.CharField(max_length=16, choices=ServiceStatus.choices, default=ServiceStatus.HEALTHY)
     health_check_url = models.CharField("health check URL", max_length=256, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
     sort_order = _sort_order()
@@ -298,7 +310,10 @@ class Service(TimestampedModel):
         ordering = ["sort_order", "id"]
         # The API lists newest first (created_at, then id): rows written in one batch share
         # created_at, and without id in the index the database sorts all of them for a page.
-        indexes = [models.Index(fields=["created_at", "id"], name="service_created_id_idx")]
+        indexes = [
+            models.Index(fields=["created_at", "id"], name="service_created_id_idx"),
+            *_text_indexes("service", "name", "service_type", "status"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("name"), "container", name="service_name_ci_unique_per_container",
@@ -318,12 +333,12 @@ class GPU(TimestampedModel):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="gpus"
     )
-    model = models.CharField(max_length=64, db_index=True)
+    model = models.CharField(max_length=64)
     memory_gb = models.PositiveIntegerField("memory (GB)", validators=[MinValueValidator(1), MaxValueValidator(1024)])
     index = models.PositiveSmallIntegerField(default=0, validators=[MinValueValidator(0), MaxValueValidator(15)])
     gpu_usage = _usage("GPU usage (%)")
     memory_usage = _usage("memory usage (%)")
-    status = models.CharField(max_length=16, choices=GPUStatus.choices, default=GPUStatus.FREE, db_index=True)
+    status = models.CharField(max_length=16, choices=GPUStatus.choices, default=GPUStatus.FREE)
     description = models.TextField(null=True, blank=True)
     sort_order = _sort_order()
 
@@ -334,6 +349,7 @@ class GPU(TimestampedModel):
         verbose_name = "GPU"
         verbose_name_plural = "GPUs"
         ordering = ["server_id", "index", "id"]
+        indexes = _text_indexes("gpu", "model", "status")
         constraints = [
             models.UniqueConstraint(
                 "server", "index", name="gpu_index_unique_per_server",
