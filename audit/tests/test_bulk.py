@@ -198,3 +198,38 @@ def test_a_query_while_rows_are_copied_in_is_refused_not_left_waiting(batch_ctx)
     with pytest.raises(RuntimeError, match="No query can run while rows are copied in"), transaction.atomic():
         insert_rows(AuditLog, AUDIT_COLUMNS, rows())
     assert not AuditLog.objects.filter(resource_type="server").exists()
+
+
+def test_parent_ids_are_taken_as_django_takes_them(admin_user, other_user):
+    """``take_parent_ids`` leaves every object as ``_prepare_related_fields_for_save`` does:
+    ids of parents saved after assignment taken, a parent whose id no longer matches dropped
+    from the cache, a cleared relation left alone, an unsaved parent refused."""
+    from audit.bulk import take_parent_ids
+    from inventory.models import Container
+
+    def containers():
+        late = Server(name="late", datacenter=DatacenterFactory(), environment=EnvironmentFactory(),
+                      internal_ip="10.6.0.1")
+        saved = ServerFactory()
+        objs = [Container(name="a", server=late, owner=admin_user, assigned_user=None),
+                Container(name="b", server=saved, owner=admin_user, assigned_user=other_user),
+                Container(name="c", server=saved, owner=admin_user)]
+        late.save()  # after the assignment: "a" has no server_id yet
+        objs[2].owner_id = other_user.pk  # no longer the cached owner
+        return objs
+
+    def state(objs):
+        return [(c.server_id, c.owner_id, c.assigned_user_id,
+                 [f.name for f in Container._meta.concrete_fields if f.is_relation and f.is_cached(c)]) for c in objs]
+
+    by_django, ours = containers(), containers()
+    for obj in by_django:
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    take_parent_ids(Container, ours)
+    assert [s[1:] for s in state(ours)] == [s[1:] for s in state(by_django)]
+    assert ours[0].server_id == ours[0].server.pk and by_django[0].server_id == by_django[0].server.pk
+    assert state(ours)[2][3] == ["server"]  # the owner no longer matching the id: dropped, as Django drops it
+
+    unsaved = Container(name="d", server=Server(name="never"), owner=admin_user)
+    with pytest.raises(ValueError, match="unsaved related object 'server'"):
+        take_parent_ids(Container, [unsaved])
