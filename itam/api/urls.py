@@ -10,5 +10,7 @@ urlpatterns = [
     path("", include("inventory.api.urls")),
     path("", include("inventory.api.import_export_urls")),
     path("", include("audit.api.urls")),
-    re_path(r"^(?s:.*)$", route_not_found),  # (?s): a path with a line break is unknown too, not Django's HTML 404
+    # [\s\S], not ".": a path with a line break is unknown too, not Django's HTML 404 (and no
+    # inline flag such as (?s), which Django's reverse() cannot read: every admin page reverses).
+    re_path(r"^[\s\S]*$", route_not_found),
 ]
