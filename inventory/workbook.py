@@ -23,6 +23,10 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
 UNREADABLE = "The file is not a readable .xlsx workbook."
+# A 10 MB upload can unzip to gigabytes of sheet XML. The benchmark fleet is 35,010 rows
+# and ~500,000 cells; anything beyond these is refused as soon as the reader gets there.
+MAX_ROWS = 200_000
+MAX_CELLS = 5_000_000
 
 
 class WorkbookError(ValueError):
@@ -100,13 +104,16 @@ def read_workbook(fileobj):
             strings = _shared_strings(archive, strings_path) if strings_path else []
             book = ET.fromstring(archive.read(book_path))
             dates = _date_styles(archive, _part_path(folder, rels, STYLES) or "xl/styles.xml", _epoch(book))
-            sheets = {}
+            sheets, budget = {}, _Budget()
             for sheet in book.iter(f"{{{MAIN}}}sheet"):
                 target = rels[sheet.get(f"{{{REL}}}id")][1]
                 path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
                 with archive.open(path) as stream:
-                    sheets[normalize_header(sheet.get("name"))] = _read_sheet(sheet.get("name"), stream, strings, dates)
+                    sheets[normalize_header(sheet.get("name"))] = _read_sheet(
+                        sheet.get("name"), stream, strings, dates, budget)
             return sheets
+    except WorkbookError:
+        raise
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, IndexError, ValueError, TypeError, EOFError,
             OverflowError, OSError, ET.ParseError, NotImplementedError, RuntimeError) as exc:
         raise WorkbookError(UNREADABLE) from exc
@@ -225,11 +232,26 @@ def _column_index(ref):
     return index
 
 
-def _read_sheet(title, stream, strings, dates):
+class _Budget:
+    """Rows and cells left for the rest of a workbook (``MAX_ROWS``, ``MAX_CELLS``)."""
+
+    def __init__(self):
+        self.rows, self.cells = MAX_ROWS, MAX_CELLS
+
+    def spend(self, cells):
+        self.rows -= 1
+        self.cells -= cells
+        if self.rows < 0 or self.cells < 0:
+            raise WorkbookError(
+                f"The workbook has more than {MAX_ROWS:,} rows or {MAX_CELLS:,} cells; split it into several files.")
+
+
+def _read_sheet(title, stream, strings, dates, budget):
     """The sheet's rows; a cell's value is typed as openpyxl types it (see ``read_workbook``).
 
     One pass over the row elements; everything per cell is kept to C-level lookups, since a
-    fleet workbook has hundreds of thousands of cells.
+    fleet workbook has hundreds of thousands of cells. Every row element, blank or not, and
+    its cells are charged to ``budget``.
     """
     sheet = SheetData(title=title, headers=[])
     rows, formulas = sheet.rows, sheet.formulas
@@ -237,6 +259,7 @@ def _read_sheet(title, stream, strings, dates):
     for _, row in ET.iterparse(stream):
         if row.tag != _ROW:
             continue
+        budget.spend(len(row))
         number = int(row.get("r") or expected)
         expected = number + 1
         values = []

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditLog
 from inventory.models import GPU, Container, Datacenter, GPUAssignment, PortMapping, Server, Service
+from inventory import workbook
 from inventory.workbook import XLSX_CONTENT_TYPE
 from tests.factories import (
     ContainerFactory,
@@ -297,6 +298,22 @@ def test_upload_over_the_size_limit_is_400(admin_api):
     response = upload(admin_api, b"0" * (1024 * 1024 + 1))
     assert response.status_code == 400
     assert response.json()["errors"] == {"file": ["The file is larger than 1 MB."]}
+
+
+@pytest.mark.parametrize("limit, value", [("MAX_ROWS", 4), ("MAX_CELLS", 9)])
+def test_workbooks_beyond_the_row_or_cell_limit_are_400_and_write_nothing(admin_api, env, monkeypatch, limit, value):
+    # A small zip can unzip to gigabytes of rows: the reader stops at its limits. Here a
+    # header and 4 rows of 2 cells: within 5 rows and 10 cells, beyond 4 rows or 9 cells.
+    content = xlsx({"Datacenters": [["Name", "Location"]] + [[f"DC-{n}", "Hall"] for n in range(4)]})
+    monkeypatch.setattr(workbook, "MAX_ROWS", 5)
+    monkeypatch.setattr(workbook, "MAX_CELLS", 10)
+    assert upload(admin_api, content, dry_run="true").status_code == 200
+    monkeypatch.setattr(workbook, limit, value)
+    response = upload(admin_api, content)
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"file": [
+        f"The workbook has more than {workbook.MAX_ROWS:,} rows or {workbook.MAX_CELLS:,} cells; split it into several files."]}
+    assert inventory_counts() == [0] * 7
 
 
 @pytest.mark.parametrize("field", ["overwrite", "dry_run"])
