@@ -179,11 +179,14 @@ def _model_property(model, field):
     return prop.fget if isinstance(prop, property) else None
 
 
+def _own_values(queryset):
+    """``queryset`` as ``.values()`` of all its model's own columns (what a row object reads)."""
+    return queryset.prefetch_related(None).values(*[f.attname for f in queryset.model._meta.concrete_fields])
+
+
 def _fetch_objects(queryset):
     """Row objects (all own columns, borrowed properties) of ``queryset``, one query."""
-    model = queryset.model
-    names = [f.attname for f in model._meta.concrete_fields]
-    return [_row_object(model, row) for row in queryset.prefetch_related(None).values(*names)]
+    return [_row_object(queryset.model, row) for row in _own_values(queryset)]
 
 
 class Renderer:
@@ -328,8 +331,7 @@ class ReadPlan:
                 child = renderer_for(renderer.nested[prefetch.prefetch_to])
                 self.children.append((prefetch.prefetch_to, fk, ReadPlan(child, children, (fk,), slots, naive_utc)))
             else:
-                names = [f.attname for f in children.model._meta.concrete_fields]
-                objects = Statement(children.prefetch_related(None).values(*names), slots=slots)
+                objects = Statement(_own_values(children), slots=slots)
                 self.children.append((prefetch.to_attr or prefetch.prefetch_to, fk, (children.model, objects)))
 
     def rows(self, **values):

@@ -66,10 +66,6 @@ def _is_naive_utc(connection, expression, converters):
     )
 
 
-def _fast_converters(connection, expression, converters):
-    return [_aware_utc] if _is_naive_utc(connection, expression, converters) else converters
-
-
 class Statement:
     def __init__(self, values_queryset, slots=None, naive_utc=()):
         query = values_queryset.query
@@ -97,9 +93,11 @@ class Statement:
         if self.sql is not None:
             expressions = [s[0] for s in compiler.select[: compiler.col_count]]
             for position, (convs, expression) in compiler.get_converters(expressions).items():
-                if self.names[position] in naive_utc and _is_naive_utc(connection, expression, convs):
-                    continue
-                converters.append((position, _fast_converters(connection, expression, convs), expression))
+                if _is_naive_utc(connection, expression, convs):
+                    if self.names[position] in naive_utc:
+                        continue  # the caller reads the naive value as UTC
+                    convs = [_aware_utc]
+                converters.append((position, convs, expression))
         self.make_row = _row_maker(self.names, converters, width)
 
     @classmethod
@@ -171,10 +169,6 @@ class StatementCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.size:
                 self._entries.popitem(last=False)
-
-    def clear(self):
-        with self._lock:
-            self._entries.clear()
 
     def __len__(self):
         return len(self._entries)
