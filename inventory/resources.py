@@ -11,6 +11,7 @@ user sees) and a value into a cell (``render``, native types so numbers stay num
 """
 import json
 import math
+from functools import cache
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -41,6 +42,7 @@ def validation_messages(model_field, value):
     return []
 
 
+@cache
 def field_validator(model_field):
     """``validation_messages`` for ``model_field`` as a function of the value, quick for
     valid values: an import checks hundreds of thousands of them.
@@ -50,10 +52,6 @@ def field_validator(model_field):
     refuses (or cannot compare) goes through Django's ``run_validators`` for the messages.
     Fields with other validators run them as Django does, for every value.
     """
-    try:
-        return _FIELD_VALIDATORS[model_field]
-    except KeyError:
-        pass
     tests = [_refusal_test(validator) for validator in model_field.validators]
     if None in tests:
         def messages(value):
@@ -69,11 +67,7 @@ def field_validator(model_field):
             except TypeError:  # e.g. text against a number bound: Django's own run decides
                 pass
             return validation_messages(model_field, value)
-    _FIELD_VALIDATORS[model_field] = messages
     return messages
-
-
-_FIELD_VALIDATORS = {}
 
 
 def _refusal_test(validator):
@@ -250,7 +244,6 @@ class PortMappingsWidget(ColumnCleaning, widgets.Widget):
 
     def __init__(self):
         super().__init__(coerce_to_string=False)
-        self._validators = {}  # mapping key -> field_validator of its PortMapping field
 
     def clean(self, value, row=None, **kwargs):
         if is_blank(value):
@@ -280,10 +273,7 @@ class PortMappingsWidget(ColumnCleaning, widgets.Widget):
             if key in self.REQUIRED:
                 raise ValueError("This field is required.")
             return Protocol.TCP.value if key == "protocol" else None
-        validator = self._validators.get(key)
-        if validator is None:
-            validator = self._validators[key] = field_validator(PortMapping._meta.get_field(key))
-        messages = validator(value)
+        messages = field_validator(PortMapping._meta.get_field(key))(value)
         if messages:
             raise ValueError(" ".join(messages))
         return value
