@@ -16,7 +16,6 @@ from datetime import datetime, timezone
 from functools import cache
 
 from django.contrib.auth import get_user_model
-
 from django.db.models import Exists
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import tokens

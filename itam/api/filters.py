@@ -13,8 +13,8 @@ import copy
 
 import django_filters
 from django import forms
-from django.http import QueryDict
 from django.db.models import Q
+from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
