@@ -9,6 +9,8 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from itam import errors as domain
+
 from .renderers import envelope
 
 logger = logging.getLogger("itam.api")
@@ -82,8 +84,19 @@ def _message(exc, fallback):
     return fallback
 
 
+def from_domain(exc):
+    """The API exception for a service's domain exception (itam.errors)."""
+    if isinstance(exc, domain.NotFound):
+        return exceptions.NotFound(exc.message)
+    if isinstance(exc, domain.Invalid):
+        return exceptions.ValidationError(exc.errors or {"non_field_errors": [exc.message]})
+    return Conflict(exc.message, errors=exc.errors)
+
+
 def envelope_exception_handler(exc, context):
-    if isinstance(exc, Http404):
+    if isinstance(exc, domain.DomainError):
+        exc = from_domain(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, (DjangoPermissionDenied,)):
         exc = exceptions.PermissionDenied()
