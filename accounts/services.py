@@ -12,7 +12,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from itam.api.exceptions import Conflict
-from itam.api.serializers import save_unique
+from itam.persistence import save_unique
 
 from .authentication import REVOKED_TOKEN, RefreshToken, RevokedTokenError, token_is_current
 from .choices import Role

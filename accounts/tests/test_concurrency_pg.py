@@ -10,6 +10,7 @@ from accounts import services
 from accounts.choices import Role
 from accounts.models import User
 from conftest import ApiClient
+from itam.errors import DomainError
 from tests.factories import AdminFactory
 
 pytestmark = [
@@ -28,7 +29,7 @@ def race(*calls):
         try:
             barrier.wait()
             results[index] = call()
-        except APIException as exc:
+        except (APIException, DomainError) as exc:
             results[index] = exc
         finally:
             connections.close_all()

@@ -12,7 +12,8 @@ from rest_framework import serializers
 
 from itam.api import fields
 from itam.api.exceptions import Conflict
-from itam.api.serializers import ModelSerializer, WholeListSerializer, save_unique
+from itam.api.serializers import ModelSerializer, WholeListSerializer
+from itam.persistence import save_unique
 
 from ..choices import Protocol
 from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service

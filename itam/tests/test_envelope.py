@@ -2,7 +2,7 @@
 import pytest
 
 from inventory.models import Datacenter, Server
-from itam.api import serializers as base_serializers
+from itam import persistence
 from tests.factories import DatacenterFactory, EnvironmentFactory, ServerFactory
 
 
@@ -79,14 +79,14 @@ def test_concurrent_duplicate_integrity_error_becomes_the_same_422(admin_api, mo
     dc = DatacenterFactory()
     env = EnvironmentFactory()
     ServerFactory(name="web-01", datacenter=dc)
-    real = base_serializers.unique_conflicts
+    real = persistence.unique_conflicts
     calls = []
 
     def first_check_misses(instance):
         calls.append(instance)
         return {} if len(calls) == 1 else real(instance)
 
-    monkeypatch.setattr(base_serializers, "unique_conflicts", first_check_misses)
+    monkeypatch.setattr(persistence, "unique_conflicts", first_check_misses)
     response = admin_api.post("/servers", {"name": "WEB-01", "datacenter_id": dc.pk, "environment_id": env.pk,
                                            "internal_ip": "10.0.0.1"})
     assert len(calls) == 2
