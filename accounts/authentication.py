@@ -7,7 +7,8 @@ and nothing is lost to cache eviction:
   refresh rotation). Access tokens use the same tables as refresh tokens; expired rows are
   pruned by ``manage.py flushexpiredtokens``.
 - every token and session of a user: ``User.tokens_valid_after`` (password change,
-  deactivation). JWT ``iat`` has one-second resolution, so tokens also carry ``iat_us``, the
+  deactivation); a password change keeps the access token and the session of the request
+  that made it (``User.kept_token_jti``, Django's ``update_session_auth_hash``). JWT ``iat`` has one-second resolution, so tokens also carry ``iat_us``, the
   issue time in microseconds: a token issued earlier in the same second as the change is
   rejected while the pair issued right after it is accepted. Sessions end through Django's
   own session hash, which ``User`` derives from the password and ``tokens_valid_after``.
@@ -45,8 +46,12 @@ def _is_int(value):
 
 
 def token_is_current(token, user):
-    """False when the token predates the user's last password change or deactivation."""
+    """False when the token predates the user's last password change or deactivation, unless
+    it is the access token that made the password change (``User.kept_token_jti``)."""
     if user.tokens_valid_after is None:
+        return True
+    if user.kept_token_jti is not None and token.get(jwt_settings.TOKEN_TYPE_CLAIM) == "access" \
+            and token.get(jwt_settings.JTI_CLAIM) == user.kept_token_jti:
         return True
     cutoff = epoch_us(user.tokens_valid_after)
     issued_us, issued_s = token.get(ISSUED_AT_US_CLAIM), token.get("iat")

@@ -27,15 +27,18 @@ class User(AbstractUser):
     email = models.EmailField(max_length=120, null=True, blank=True)
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    # Every token issued before this instant is rejected (password change, deactivation).
+    # Every token issued before this instant is rejected (password change, deactivation)...
     tokens_valid_after = models.DateTimeField(null=True, blank=True, editable=False)
+    # ...except the access token with this id: the one whose request changed the password,
+    # kept as Django keeps the current session (``update_session_auth_hash``).
+    kept_token_jti = models.CharField(max_length=64, null=True, blank=True, editable=False)
 
     # AbstractUser's name fields are not part of ITAM's model.
     first_name = None
     last_name = None
 
     objects = ITAMUserManager()
-    history = history_records(excluded_fields=["last_login", "tokens_valid_after"])
+    history = history_records(excluded_fields=["last_login", "tokens_valid_after", "kept_token_jti"])
 
     REQUIRED_FIELDS = ["display_name"]
 

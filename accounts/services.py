@@ -3,6 +3,7 @@
 Views translate HTTP to these calls; the rules (who may log in, what revokes what, which
 users may not be demoted or deleted) live here only.
 """
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth import login as start_session
 from django.contrib.auth import logout as end_session
 from django.db import transaction
@@ -39,9 +40,11 @@ def revoke_token(token):
     return created
 
 
-def revoke_all_tokens(user):
-    """Every token and session issued to ``user`` until now stops working (the caller saves)."""
+def revoke_all_tokens(user, *, keep=None):
+    """Every token and session issued to ``user`` until now stops working, except the access
+    token ``keep`` (the caller saves both fields)."""
     user.tokens_valid_after = timezone.now()
+    user.kept_token_jti = None if keep is None else keep.get(jwt_settings.JTI_CLAIM)
 
 
 def _token_user_id(token):
@@ -113,13 +116,25 @@ def logout(http_request, user, access_token=None, raw_refresh=None):
 
 
 @transaction.atomic
-def change_password(user, new_password):
-    """Set the password (already validated), revoke every earlier token and session, and
-    return a fresh pair issued after the revocation instant."""
+def change_password(user, new_password, *, http_request=None, access_token=None):
+    """Set the password (already validated), revoke every earlier token and session but the
+    caller's own (``access_token`` and the session ``http_request`` carries, when it is this
+    user's), and return a fresh pair issued after the revocation instant."""
     user.set_password(new_password)
-    revoke_all_tokens(user)
-    user.save(update_fields=["password", "tokens_valid_after"])
+    revoke_all_tokens(user, keep=access_token)
+    user.save(update_fields=["password", "tokens_valid_after", "kept_token_jti"])
+    if http_request is not None:
+        _keep_session(http_request, user)
     return issue_tokens(user)
+
+
+def _keep_session(http_request, user):
+    """Django's ``update_session_auth_hash`` for the request's own session, if it is this
+    user's (its lazy ``request.user`` would already see the session as revoked)."""
+    session = http_request.session
+    if session.get(SESSION_KEY) == user._meta.pk.value_to_string(user):
+        session.cycle_key()
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 
 
 # --- users ---------------------------------------------------------------------------------

@@ -182,7 +182,11 @@ USE_TZ = True
 
 # --- Static files ----------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "var" / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "var" / "static")
+# Outside production WhiteNoise serves the apps' static files straight from their packages,
+# so the admin and /api/docs are complete with DEBUG off and no collectstatic; production
+# serves what collectstatic wrote (hashed names, compressed, cached for a year).
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

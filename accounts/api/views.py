@@ -107,12 +107,14 @@ class ChangePasswordView(APIView):
         tags=["auth"],
         request=serializers.ChangePasswordSerializer,
         responses={200: serializers.TokenPairSerializer},
-        summary="Change the password; every earlier token stops working",
+        summary="Change the password; every other token and session of the user stops working",
     )
     def post(self, request):
         change = serializers.ChangePasswordSerializer(data=request.data, context={"request": request})
         change.is_valid(raise_exception=True)
-        tokens = services.change_password(request.user, change.validated_data["new_password"])
+        tokens = services.change_password(
+            request.user, change.validated_data["new_password"], http_request=request._request, access_token=request.auth
+        )
         return respond(tokens, "Password changed.")
 
 

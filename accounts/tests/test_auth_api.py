@@ -217,20 +217,44 @@ def test_logout_needs_authentication(anon_api):
 
 # --- change password --------------------------------------------------------------------------
 
-def test_change_password_issues_a_new_pair_and_revokes_everything_before(login, anon_api, bearer, normal_user):
+def test_change_password_issues_a_new_pair_and_revokes_every_other_token(login, anon_api, bearer, normal_user):
     earlier = login("alice").json()["data"]
+    other_login = login("alice").json()["data"]
     client = bearer(earlier["access_token"])
     response = client.post("/auth/change-password", {"old_password": PASSWORD, "new_password": "Fresh-horse-battery-9"})
     assert response.status_code == 200
     body = response.json()
     assert body["message"] == "Password changed." and set(body["data"]) == {"access_token", "refresh_token"}
-    # The token used for the request, issued moments (typically the same second) before: 401.
-    assert client.get("/auth/me").status_code == 401
-    assert anon_api.post("/auth/refresh", {"refresh_token": earlier["refresh_token"]}).status_code == 401
+    # The token that made the request stays valid (clients go on with it, API.md §3.1)...
+    assert client.get("/auth/me").status_code == 200
+    assert client.put("/user/preferences", {"theme": "dark"}).status_code == 200
+    # ...every other token of the user, the caller's own refresh token included, is revoked.
+    assert bearer(other_login["access_token"]).get("/auth/me").status_code == 401
+    for refresh in (earlier["refresh_token"], other_login["refresh_token"]):
+        assert anon_api.post("/auth/refresh", {"refresh_token": refresh}).status_code == 401
     assert bearer(body["data"]["access_token"]).get("/auth/me").status_code == 200
     assert anon_api.post("/auth/refresh", {"refresh_token": body["data"]["refresh_token"]}).status_code == 200
     assert login("alice").status_code == 401
     assert login("alice", "Fresh-horse-battery-9").status_code == 200
+
+
+def test_only_the_latest_password_change_keeps_its_callers_token(login, bearer, normal_user):
+    first = bearer(login("alice").json()["data"]["access_token"])
+    second = bearer(login("alice").json()["data"]["access_token"])
+    assert first.post("/auth/change-password", {"old_password": PASSWORD, "new_password": "Fresh-horse-battery-9"}).status_code == 200
+    assert second.get("/auth/me").status_code == 401  # revoked by the first change
+    third = bearer(login("alice", "Fresh-horse-battery-9").json()["data"]["access_token"])
+    assert third.post("/auth/change-password", {"old_password": "Fresh-horse-battery-9", "new_password": "Other-horse-battery-8"}).status_code == 200
+    assert third.get("/auth/me").status_code == 200
+    assert first.get("/auth/me").status_code == 401  # kept by the first change, revoked by the second
+
+
+def test_deactivation_revokes_the_token_a_password_change_kept(login, admin_api, bearer, normal_user):
+    client = bearer(login("alice").json()["data"]["access_token"])
+    assert client.post("/auth/change-password", {"old_password": PASSWORD, "new_password": "Fresh-horse-battery-9"}).status_code == 200
+    assert admin_api.put(f"/users/{normal_user.pk}", {"is_active": False}).status_code == 200
+    assert admin_api.put(f"/users/{normal_user.pk}", {"is_active": True}).status_code == 200
+    assert client.get("/auth/me").status_code == 401
 
 
 def test_change_password_with_a_wrong_old_password(user_api):

@@ -136,6 +136,39 @@ def test_password_change_ends_sessions(login, user_api, normal_user):
     assert client.get("/auth/me").status_code == 401
 
 
+def test_password_change_keeps_the_session_of_the_callers_own_login(login, normal_user):
+    """A browser client logs in (session cookie + tokens) and changes the password with its
+    token: its session stays, another browser's session of the same user ends."""
+    mine, other = ApiClient(), browser(login, "alice")
+    mine.client = APIClient(enforce_csrf_checks=True)
+    access = login("alice", client=mine).json()["data"]["access_token"]
+    changed = mine.post("/auth/change-password", {"old_password": PASSWORD, "new_password": "Fresh-horse-battery-9"},
+                        HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert changed.status_code == 200
+    assert mine.get("/auth/me").json()["data"]["username"] == "alice"  # cookie only
+    assert mine.put("/user/preferences", {"theme": "dark"}, **csrf_header(mine)).status_code == 200
+    assert other.get("/auth/me").status_code == 401
+
+
+def test_password_change_through_the_session_keeps_that_session(login, normal_user):
+    client = browser(login, "alice")
+    changed = client.post("/auth/change-password", {"old_password": PASSWORD, "new_password": "Fresh-horse-battery-9"},
+                          **csrf_header(client))
+    assert changed.status_code == 200
+    assert client.get("/auth/me").status_code == 200
+
+
+def test_a_password_change_does_not_keep_another_users_session(login, bearer, normal_user, other_user):
+    """The request carries bob's session cookie but alice's token: bob's session is not
+    touched, alice's change keeps only alice's token."""
+    client = browser(login, other_user.username)
+    alice = login("alice").json()["data"]["access_token"]
+    changed = client.post("/auth/change-password", {"old_password": PASSWORD, "new_password": "Fresh-horse-battery-9"},
+                          HTTP_AUTHORIZATION=f"Bearer {alice}")
+    assert changed.status_code == 200
+    assert client.get("/auth/me").json()["data"]["username"] == other_user.username
+
+
 def test_deactivation_ends_sessions_even_after_reactivation(login, admin_api, normal_user):
     client = browser(login, "alice")
     admin_api.put(f"/users/{normal_user.pk}", {"is_active": False})

@@ -351,7 +351,8 @@ def test_login_logout_and_password_messages(anon_api, api_as, normal_user):
     api = api_as(normal_user)
     changed = api.post("/auth/change-password", {"old_password": "Secret-pass-123", "new_password": "Another-pass-456"})
     assert changed.json()["message"] == "Password changed." and set(changed.json()["data"]) == {"access_token", "refresh_token"}
-    assert_error(api.get("/auth/me"), 401)
+    assert api.get("/auth/me").status_code == 200  # the caller's own token stays (API.md §3.1)
+    assert_error(anon_api.post("/auth/login", {"username": "alice", "password": "Secret-pass-123"}), 401)
     api.client.credentials(HTTP_AUTHORIZATION=f"Bearer {changed.json()['data']['access_token']}")
     assert api.post("/auth/logout").json() == {"code": 0, "message": "Logged out.", "data": None}
     assert_error(api.get("/auth/me"), 401)

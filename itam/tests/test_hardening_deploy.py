@@ -1,30 +1,12 @@
 """Production configuration: check --deploy is clean, HTTPS is enforced, gunicorn reads its env."""
 import json
 import runpy
-import secrets
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-
-@pytest.fixture
-def production_env(tmp_path):
-    import os
-
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "SECURE_SSL_REDIRECT", "DEBUG", "REDIS_URL"}}
-    env.update(
-        DJANGO_ENV="production",
-        DJANGO_SETTINGS_MODULE="itam.settings",
-        SECRET_KEY=secrets.token_urlsafe(60),
-        JWT_SECRET_KEY=secrets.token_urlsafe(60),
-        ALLOWED_HOSTS="itam.example.com",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'prod.sqlite3'}",
-    )
-    return env
+from itam.tests.conftest import BASE_DIR
 
 
 def test_check_deploy_is_clean(production_env):

@@ -101,18 +101,25 @@ def test_revoked_token_is_refused_by_every_worker(live):
     assert [r.status_code for _, r in refreshed] == [401] * 4
 
 
-def test_password_change_revokes_old_tokens_in_every_worker(live):
+def test_password_change_keeps_only_the_callers_token_in_every_worker(live):
     user = UserFactory(username=unique_name("mp"))
-    old = login(live, user.username)["access_token"]
-    changed = requests.post(live.url("/api/auth/change-password"), headers=bearer(old),
+    caller, other = login(live, user.username), login(live, user.username)
+    changed = requests.post(live.url("/api/auth/change-password"), headers=bearer(caller["access_token"]),
                             json={"old_password": PASSWORD, "new_password": "Another-pass-456"}, timeout=30)
     assert changed.status_code == 200, changed.text
     new = changed.json()["data"]["access_token"]
 
-    results = burst(live, [("get", "/api/auth/me", {"headers": bearer(old)})] * 4
-                    + [("get", "/api/auth/me", {"headers": bearer(new)})] * 4)
-    assert [r.status_code for _, r in results] == [401] * 4 + [200] * 4
+    def me(token):
+        return "get", "/api/auth/me", {"headers": bearer(token)}
+
+    def refresh(token):
+        return "post", "/api/auth/refresh", {"json": {"refresh_token": token}}
+
+    results = burst(live, [me(caller["access_token"])] * 4 + [me(other["access_token"])] * 4 + [me(new)] * 4)
+    assert [r.status_code for _, r in results] == [200] * 4 + [401] * 4 + [200] * 4
     assert_both_workers_served(live, results)
+    refreshed = burst(live, [refresh(caller["refresh_token"])] * 2 + [refresh(other["refresh_token"])] * 2)
+    assert [r.status_code for _, r in refreshed] == [401] * 4
 
 
 def test_concurrent_assigns_of_one_gpu_let_exactly_one_win(live):
