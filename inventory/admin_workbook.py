@@ -17,10 +17,9 @@ from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
 from import_export.tmp_storages import TempFolderStorage
 
-from .api.import_export_views import xlsx_response
 from .resources import RESOURCE_BY_MODEL, SHEET_RESOURCES
 from .services import exporting, importing
-from .workbook import WorkbookError, read_upload, read_workbook
+from .workbook import WorkbookError, read_upload, read_workbook, xlsx_response
 
 SIGNING_SALT = "inventory.admin_workbook"
 PREVIEW_MAX_AGE = 3600  # seconds a previewed file may wait for its confirmation
