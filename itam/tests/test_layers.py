@@ -197,3 +197,32 @@ def test_resources_declare_columns_only():
     # The cycle check skips deferred imports; this is the one the importer and the admin
     # adapter used to close (resources -> services.importing -> resources), at any depth.
     assert _violations(["inventory.resources"], ["inventory.services", "inventory.admin_workbook", "inventory.api"]) == []
+
+
+def test_one_api_url_module_per_app():
+    url_modules = {m for m in MODULES if m.split(".")[-1].endswith("urls") and not _is_under(m, "itam")}
+    assert url_modules == {f"{app}.api.urls" for app in APPS}
+
+
+@pytest.mark.parametrize(
+    "path, viewset, action",
+    [
+        ("/api/datacenters/overview", "DatacenterViewSet", "overview"),
+        ("/api/servers/tree/", "ServerViewSet", "tree"),
+        ("/api/servers/batch-update", "ServerViewSet", "batch_update"),
+        ("/api/servers/batch-delete/", "ServerViewSet", "batch_delete"),
+        ("/api/gpus/7/assign", "GPUViewSet", "assign"),
+        ("/api/gpus/7/release/", "GPUViewSet", "release"),
+        ("/api/gpus/7/assignments", "GPUViewSet", "assignments"),
+        ("/api/gpus/utilization", "GPUViewSet", "utilization"),
+        ("/api/gpus/update-sort-order", "GPUViewSet", "update_sort_order"),
+        ("/api/containers/update-sort-order/", "ContainerViewSet", "update_sort_order"),
+        ("/api/services/update-sort-order", "ServiceViewSet", "update_sort_order"),
+    ],
+)
+def test_resource_endpoints_are_viewset_actions(path, viewset, action):
+    from django.urls import resolve
+
+    match = resolve(path)
+    assert match.func.cls.__name__ == viewset
+    assert action in match.func.actions.values()
