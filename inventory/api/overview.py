@@ -1,5 +1,6 @@
-"""``GET /datacenters/overview`` (API.md §3.3), an action of ``DatacenterViewSet``: per active datacenter, its counts and the
-split of its servers by environment and status. Two queries whatever the fleet size."""
+"""``GET /datacenters/overview`` (API.md §3.3), an action of ``DatacenterViewSet``: per
+active datacenter, its counts and the split of its servers by environment and status. Two
+queries whatever the fleet size."""
 from collections import Counter, defaultdict
 
 from django.db.models import Count

@@ -1,5 +1,6 @@
-"""``GET /servers/tree`` (API.md §4), an action of ``ServerViewSet``: the whole fleet as server nodes, optionally with
-their resource card, containers, GPUs (level 2) and the containers' services (level 3).
+"""``GET /servers/tree`` (API.md §4), an action of ``ServerViewSet``: the whole fleet as
+server nodes, optionally with their resource card, containers, GPUs (level 2) and the
+containers' services (level 3).
 
 A fixed number of queries whatever the fleet size, one per loaded relation (see
 ``ServerQuerySet.for_tree``); nodes are the list serializers' output plus ``_type``,
