@@ -9,8 +9,9 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 
-from audit.middleware import client_ip
-from itam.api.throttling import LoginRateThrottle, login_throttle_ident
+from itam.net import client_ip
+
+from .throttling import LoginRateThrottle, login_throttle_ident
 
 
 class AdminLoginThrottle(LoginRateThrottle):

@@ -18,6 +18,8 @@ from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists
+from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import tokens
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -157,3 +159,14 @@ class SessionAuthentication(authentication.SessionAuthentication):
         if result is not None:
             context.set_user(result[0])
         return result
+
+
+# How the OpenAPI schema describes the two (drf-spectacular finds them by their target class).
+class RevocableJWTScheme(SimpleJWTScheme):
+    """Bearer JWT (``Authorization: Bearer <access_token>``)."""
+
+    target_class = RevocableJWTAuthentication
+
+
+class ITAMSessionScheme(SessionScheme):
+    target_class = SessionAuthentication

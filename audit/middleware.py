@@ -1,56 +1,13 @@
 """Request context for the audit trail and the X-Request-ID header (API.md §1.8, §6.3)."""
-import ipaddress
 import re
 import uuid
 
-from django.conf import settings
+from itam.net import client_ip
 
 from . import context
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 USER_AGENT_MAX = 256
-
-
-def _trusted_networks():
-    networks = []
-    for entry in settings.TRUSTED_PROXIES:
-        try:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
-        except ValueError:
-            continue
-    return networks
-
-
-def client_ip(request, trusted=None):
-    """The socket address; X-Forwarded-For only when the socket peer is a trusted proxy.
-
-    Walks the X-Forwarded-For chain from the right, skipping trusted proxies, so a client
-    cannot forge its address by sending the header itself.
-    """
-    trusted = _trusted_networks() if trusted is None else trusted
-    remote = request.META.get("REMOTE_ADDR") or None
-
-    def is_trusted(ip):
-        try:
-            addr = ipaddress.ip_address(ip)
-        except ValueError:
-            return False
-        return any(addr in net for net in trusted)
-
-    if remote and trusted and is_trusted(remote):
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
-        for hop in reversed(forwarded):
-            try:
-                ipaddress.ip_address(hop)
-            except ValueError:
-                break
-            if not is_trusted(hop):
-                return hop
-            remote = hop
-    try:
-        return str(ipaddress.ip_address(remote)) if remote else None
-    except ValueError:
-        return None
 
 
 def request_id_for(request):

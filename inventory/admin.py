@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from itam.admin_mixins import ReadOnlyAdminMixin
 
+from . import admin_views
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, OwnerIsCreatorMixin, badge, count_column, status_badge
 from .admin_workbook import SheetImportExportMixin
@@ -162,3 +163,8 @@ class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
     list_filter = (("released_at", admin.EmptyFieldListFilter),)
     search_fields = ("user_name", "assigned_by_name", "purpose", "gpu__model", "gpu__server__name")
     date_hierarchy = "assigned_at"
+
+
+# The admin index is the ops dashboard; the server tree is a page of its own (admin_views).
+admin.site.add_index_context("dashboard", admin_views.dashboard)
+admin.site.add_page("tree/", admin_views.tree_view, name="inventory_tree")

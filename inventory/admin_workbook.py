@@ -1,4 +1,5 @@
-"""The admin's whole-workbook page: import with a dry-run preview then confirm, and export.
+"""The admin's workbook pages: the whole-workbook page (import with a dry-run preview then
+confirm, and export) and the per-model import/export buttons of django-import-export.
 
 The same importer and exporter as the API (``inventory.services``). The uploaded file is
 kept in django-import-export's temporary storage between preview and confirm; the confirm
@@ -10,31 +11,106 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core import signing
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.html import escape
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.results import Result, RowResult
 from import_export.tmp_storages import TempFolderStorage
 
-from .api.import_export_views import xlsx_response
-from .resources import RESOURCE_BY_MODEL, SHEET_RESOURCES
+from .resources import SHEET_RESOURCES
 from .services import exporting, importing
-from .workbook import WorkbookError, read_upload, read_workbook
+from .workbook import (
+    SheetData,
+    WorkbookError,
+    guard_formula,
+    is_blank,
+    normalize_header,
+    read_upload,
+    read_workbook,
+    xlsx_response,
+)
 
 SIGNING_SALT = "inventory.admin_workbook"
 PREVIEW_MAX_AGE = 3600  # seconds a previewed file may wait for its confirmation
 
 
+IMPORT_TYPES = {"created": RowResult.IMPORT_TYPE_NEW, "updated": RowResult.IMPORT_TYPE_UPDATE,
+                "skipped": RowResult.IMPORT_TYPE_SKIP}
+
+
+class AdminSheetResource:
+    """django-import-export's own entry points over a sheet's columns (``inventory.resources``),
+    for the per-model admin pages: one sheet is imported through the workbook importer."""
+
+    @classmethod
+    def get_display_name(cls):
+        return cls.sheet
+
+    def filter_export(self, queryset, **kwargs):
+        return self.export_queryset(queryset)
+
+    def export_resource(self, instance, selected_fields=None, **kwargs):
+        """A row for tablib formats (csv, json, xlsx): text a spreadsheet would run as a
+        formula gets a leading apostrophe, which the importer strips again."""
+        return [guard_formula(value) for value in super().export_resource(instance, selected_fields, **kwargs)]
+
+    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
+        """Import one sheet through the workbook importer (overwrite on, as the admin's
+        import updates existing rows) and answer with an import-export ``Result`` for its
+        preview and confirm pages."""
+        rows = [(number, list(row)) for number, row in enumerate(dataset, start=2)]
+        sheet = SheetData(self.sheet, list(dataset.headers or []), [r for r in rows if not all(
+            is_blank(value) for value in r[1])])
+        report = importing.import_workbook({normalize_header(self.sheet): sheet}, user=kwargs.get("user"),
+                                           overwrite=True, dry_run=dry_run)
+        return self.as_result(report.sheets[self.report_key], sheet)
+
+    def as_result(self, sheet_report, sheet):
+        result = Result()
+        result.diff_headers = [str(h) for h in sheet.headers]
+        values = dict(sheet.rows)
+        for number, outcome, obj in sheet_report.outcomes:
+            row_result = RowResult()
+            row_result.import_type = IMPORT_TYPES[outcome]
+            row_result.object_repr = str(obj)
+            row_result.object_id = obj.pk
+            row_result.diff = ["" if value is None else escape(str(value)) for value in values[number]]
+            result.append_row_result(row_result)
+            result.increment_row_result_total(row_result)
+        by_row = {}
+        for error in sheet_report.errors:
+            messages = by_row.setdefault(error["row"], {})
+            messages.setdefault(error["column"] or NON_FIELD_ERRORS, []).append(error["message"])
+        for number, messages in sorted(by_row.items()):
+            cells = values.get(number, [])
+            row = dict(zip(result.diff_headers, cells))
+            result.append_invalid_row(number, row, DjangoValidationError(messages))
+            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
+        return result
+
+
+# Each sheet's Resource with the admin's entry points, built through the Resource metaclass.
+# Same class name: import-export names the export form's fields after it (serverresource_name).
+ADMIN_RESOURCE_BY_MODEL = {
+    resource.model: type(resource)(resource.__name__, (AdminSheetResource, resource), {"__module__": __name__})
+    for resource in SHEET_RESOURCES
+}
+
+
 class SheetImportExportMixin(ImportExportMixin):
     """Import/export buttons for a ModelAdmin whose model is a workbook sheet: its Resource,
     xlsx/csv/json, a preview with every row's errors, then confirm. Imports go through the
-    workbook importer (``SheetResource.import_data``), so they obey the same rules."""
+    workbook importer (``AdminSheetResource.import_data``), so they obey the same rules."""
 
     import_formats = export_formats = [XLSX, CSV, JSON]
 
     def get_resource_classes(self, request):
-        return [RESOURCE_BY_MODEL[self.model]]
+        return [ADMIN_RESOURCE_BY_MODEL[self.model]]
 
 
 class ImportForm(forms.Form):

@@ -5,7 +5,6 @@ Models stay declarative: rules with side effects live in ``inventory.services``,
 querysets in ``inventory.querysets``. Every invariant the API contract states is also a
 database constraint.
 """
-import ipaddress
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -76,15 +75,6 @@ def format_address(ip, port):
     if ip is None or port is None:
         return None
     return f"[{ip}]:{port}" if ":" in str(ip) else f"{ip}:{port}"
-
-
-def normalize_ip(value):
-    """IPv6 compressed lower-case, an IPv4-mapped one with its IPv4 part dotted
-    (``::ffff:10.0.0.1``, as PostgreSQL's inet and Django's own fields write it, so every
-    database returns the same text); IPv4 as given. Raises ValueError when invalid."""
-    address = ipaddress.ip_address(str(value).strip())
-    mapped = getattr(address, "ipv4_mapped", None)
-    return f"::ffff:{mapped}" if mapped is not None else str(address)
 
 
 class TimestampedModel(models.Model):

@@ -13,20 +13,17 @@ import json
 import math
 from functools import cache
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import BaseValidator, RegexValidator
 from django.db.models import Prefetch
-from django.utils.html import escape
 from import_export import fields, resources, widgets
-from import_export.results import Result, RowResult
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from itam.api.fields import IPAddressField
 
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
 from .models import GPU, Container, Datacenter, PortMapping, Server, Service
-from .workbook import SheetData, guard_formula, is_blank, normalize_header, restore_text
+from .workbook import is_blank, restore_text
 
 INVALID_INTEGER = "A valid integer is required."
 INVALID_NUMBER = "A valid number is required."
@@ -420,57 +417,6 @@ class SheetResource(resources.Resource):
         example = {**self.EXAMPLE, **overrides}
         return [example.get(col.label) for col in self.columns()]
 
-    # --- django-import-export's own entry points, used by the per-model admin pages ---
-
-    @classmethod
-    def get_display_name(cls):
-        return cls.sheet
-
-    def filter_export(self, queryset, **kwargs):
-        return self.export_queryset(queryset)
-
-    def export_resource(self, instance, selected_fields=None, **kwargs):
-        """A row for tablib formats (csv, json, xlsx): text a spreadsheet would run as a
-        formula gets a leading apostrophe, which the importer strips again."""
-        return [guard_formula(value) for value in super().export_resource(instance, selected_fields, **kwargs)]
-
-    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
-        """Import one sheet through the workbook importer (overwrite on, as the admin's
-        import updates existing rows) and answer with an import-export ``Result`` for its
-        preview and confirm pages."""
-        from .services.importing import import_workbook  # noqa: PLC0415 (the importer imports this module)
-
-        rows = [(number, list(row)) for number, row in enumerate(dataset, start=2)]
-        sheet = SheetData(self.sheet, list(dataset.headers or []), [r for r in rows if not all(
-            is_blank(value) for value in r[1])])
-        report = import_workbook({normalize_header(self.sheet): sheet}, user=kwargs.get("user"), overwrite=True,
-                                 dry_run=dry_run)
-        return self.as_result(report.sheets[self.report_key], sheet)
-
-    def as_result(self, sheet_report, sheet):
-        result = Result()
-        result.diff_headers = [str(h) for h in sheet.headers]
-        values = dict(sheet.rows)
-        for number, outcome, obj in sheet_report.outcomes:
-            row_result = RowResult()
-            row_result.import_type = IMPORT_TYPES[outcome]
-            row_result.object_repr = str(obj)
-            row_result.object_id = obj.pk
-            row_result.diff = ["" if value is None else escape(str(value)) for value in values[number]]
-            result.append_row_result(row_result)
-            result.increment_row_result_total(row_result)
-        by_row = {}
-        for error in sheet_report.errors:
-            messages = by_row.setdefault(error["row"], {})
-            messages.setdefault(error["column"] or NON_FIELD_ERRORS, []).append(error["message"])
-        for number, messages in sorted(by_row.items()):
-            cells = values.get(number, [])
-            row = dict(zip(result.diff_headers, cells))
-            result.append_invalid_row(number, row, DjangoValidationError(messages))
-            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
-        return result
-
-
 class DatacenterResource(SheetResource):
     sheet, report_key, model = "Datacenters", "datacenters", Datacenter
 
@@ -603,9 +549,6 @@ class GPUResource(SheetResource):
     export_select = ("server__datacenter", "assigned_to")
     natural_key = ("server__datacenter__name", "server__name", "index")
 
-
-IMPORT_TYPES = {"created": RowResult.IMPORT_TYPE_NEW, "updated": RowResult.IMPORT_TYPE_UPDATE,
-                "skipped": RowResult.IMPORT_TYPE_SKIP}
 
 # The workbook's sheets in import order: later sheets refer to rows of earlier ones.
 SHEET_RESOURCES = (DatacenterResource, ServerResource, ContainerResource, ServiceResource, GPUResource)

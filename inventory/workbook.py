@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
+from django.http import HttpResponse
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils import get_column_letter
@@ -416,3 +417,10 @@ def _cell_xml(ref, value):
         style = _DATETIME if isinstance(value, datetime.datetime) else _DATE
         return f'<c r="{ref}" s="{style}" t="n"><v>{to_excel(value)!r}</v></c>'
     raise TypeError(f"A workbook cell cannot hold {type(value).__name__} values.")
+
+
+def xlsx_response(content, filename):
+    """A workbook as a file download (the API's and the admin's exports)."""
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response

@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.authentication import AccessToken
 from accounts.models import User, UserPreference
+from accounts.throttling import LoginRateThrottle
 from itam.api.parsers import JSONParser
 from itam.api.permissions import IsAdmin, is_admin
-from itam.api.throttling import LoginRateThrottle
 from itam.api.viewsets import ResourceViewSet
 
 from . import serializers

@@ -6,8 +6,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 
 from audit.exporting import export_filename, export_workbook
 from audit.models import AuditLog
-from inventory.api.import_export_views import xlsx_response
-from inventory.workbook import XLSX_CONTENT_TYPE
+from inventory.workbook import XLSX_CONTENT_TYPE, xlsx_response
 from itam.api.fastread import FastReadMixin
 from itam.api.permissions import IsAdmin
 

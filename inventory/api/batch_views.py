@@ -1,11 +1,12 @@
-"""``POST /servers/batch-update`` and ``POST /servers/batch-delete`` (API.md §9.2).
-The rules live in ``inventory.services.batch``; these views validate the body."""
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+"""``POST /servers/batch-update`` and ``POST /servers/batch-delete`` (API.md §9.2), as
+actions of ``ServerViewSet``. The rules live in ``inventory.services.batch``; these actions
+validate the body."""
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from itam.api.permissions import IsAdmin
+from itam.api.routing import extra_action
 
 from ..services.batch import batch_delete_servers, batch_update_servers
 from .params import id_field
@@ -53,33 +54,30 @@ _result = inline_serializer("BatchResult", fields={
 })
 
 
-class BatchView(APIView):
-    permission_classes = [IsAdmin]
-    body_class = None
-    verb = None
+def batch_action(body_class, url_path):
+    return extra_action(detail=False, methods=["post"], url_path=url_path, permission_classes=[IsAdmin],
+                        serializer_class=body_class, detail_serializer_class=None)
 
-    def post(self, request):
-        body = self.body_class(data=request.data, context={"request": request})
+
+class ServerBatchActions:  # for ServerViewSet
+    def batch_body(self, request, body_class):
+        body = body_class(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        result = self.run(**body.validated_data)
+        return body.validated_data
+
+    def batch_response(self, result, verb):
         response = Response(result.as_dict())
-        response.message = result.message(self.verb)
+        response.message = result.message(verb)
         return response
 
+    @extend_schema(summary="Change fields of many servers", request=BatchUpdateBody, responses=_result)
+    @batch_action(BatchUpdateBody, "batch-update")
+    def batch_update(self, request):
+        body = self.batch_body(request, BatchUpdateBody)
+        return self.batch_response(batch_update_servers(body["ids"], body["updates"]), "update")
 
-@extend_schema_view(post=extend_schema(summary="Change fields of many servers", request=BatchUpdateBody,
-                                       responses=_result))
-class BatchUpdateView(BatchView):
-    body_class, verb = BatchUpdateBody, "update"
-
-    def run(self, ids, updates):
-        return batch_update_servers(ids, updates)
-
-
-@extend_schema_view(post=extend_schema(summary="Delete many servers (no cascade)", request=BatchDeleteBody,
-                                       responses=_result))
-class BatchDeleteView(BatchView):
-    body_class, verb = BatchDeleteBody, "delete"
-
-    def run(self, ids):
-        return batch_delete_servers(ids)
+    @extend_schema(summary="Delete many servers (no cascade)", request=BatchDeleteBody, responses=_result)
+    @batch_action(BatchDeleteBody, "batch-delete")
+    def batch_delete(self, request):
+        body = self.batch_body(request, BatchDeleteBody)
+        return self.batch_response(batch_delete_servers(body["ids"]), "delete")

@@ -1,14 +1,16 @@
-"""GPU assignment endpoints (API.md §5): assign, release and the assignment history.
-The rules live in ``inventory.services.gpu_assignment``; these views only translate HTTP."""
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, serializers
+"""GPU assignment endpoints (API.md §5): assign, release and the assignment history, as
+actions of ``GPUViewSet``. The rules live in ``inventory.services.gpu_assignment``; these
+actions only translate HTTP."""
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
-from rest_framework.views import APIView
+from rest_framework.settings import api_settings
 
 from itam.api import fields
 from itam.api.filters import FilterSet
 from itam.api.permissions import IsAdmin
+from itam.api.routing import extra_action
 from itam.api.serializers import ModelSerializer
 
 from ..models import GPU, GPUAssignment
@@ -60,40 +62,6 @@ def gpu_response(pk, message):
     return response
 
 
-class GPUActionView(APIView):
-    """POST with a small body on one GPU: 404, then 400, then the service's rules."""
-
-    permission_classes = [IsAdmin]
-    body_class = None
-
-    def post(self, request, pk):
-        require_gpu(pk)
-        body = self.body_class(data=request.data)
-        body.is_valid(raise_exception=True)
-        return gpu_response(pk, self.act(request, pk, body.validated_data))
-
-
-@extend_schema_view(post=extend_schema(summary="Assign a free GPU to a user", request=AssignSerializer,
-                                       responses=GPUSerializer, parameters=[GPU_ID]))
-class GPUAssignView(GPUActionView):
-    body_class = AssignSerializer
-
-    def act(self, request, pk, data):
-        gpu = gpu_assignment.assign_gpu(pk, data["user_id"], by=request.user, purpose=data.get("purpose"),
-                                        expires_at=data.get("expires_at"))
-        return f"GPU assigned to {gpu.assigned_to.display_name}."
-
-
-@extend_schema_view(post=extend_schema(summary="Release a GPU", request=ReleaseSerializer, responses=GPUSerializer,
-                                       parameters=[GPU_ID]))
-class GPUReleaseView(GPUActionView):
-    body_class = ReleaseSerializer
-
-    def act(self, request, pk, data):
-        gpu_assignment.release_gpu(pk, by=request.user, reason=data.get("reason"))
-        return "GPU released."
-
-
 class GPUAssignmentFilter(FilterSet):
     keyword = None
     ordering_fields = ("assigned_at", "expires_at", "released_at", "id")
@@ -104,16 +72,40 @@ class GPUAssignmentFilter(FilterSet):
         fields = []
 
 
-class GPUAssignmentListView(generics.ListAPIView):
-    serializer_class = GPUAssignmentSerializer
-    filterset_class = GPUAssignmentFilter
+class GPUAssignmentActions:  # for GPUViewSet: POST /gpus/{id}/assign|release (admins), GET /gpus/{id}/assignments
+    def gpu_body(self, pk, body_class):
+        """The validated body: 404 for an unknown GPU first, then 400 (API.md §1.4)."""
+        require_gpu(pk)
+        body = body_class(data=self.request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data
 
-    @extend_schema(summary="A GPU's assignment history", parameters=[GPU_ID])
-    def get(self, request, *args, **kwargs):
-        require_gpu(kwargs["pk"])
-        return super().get(request, *args, **kwargs)
+    @extend_schema(summary="Assign a free GPU to a user", request=AssignSerializer, responses=GPUSerializer,
+                   parameters=[GPU_ID])
+    @extra_action(detail=True, methods=["post"], permission_classes=[IsAdmin], serializer_class=AssignSerializer)
+    def assign(self, request, pk):
+        """POST with a small body on one GPU: 404, then 400, then the service's rules."""
+        data = self.gpu_body(pk, AssignSerializer)
+        gpu = gpu_assignment.assign_gpu(pk, data["user_id"], by=request.user, purpose=data.get("purpose"),
+                                        expires_at=data.get("expires_at"))
+        return gpu_response(pk, f"GPU assigned to {gpu.assigned_to.display_name}.")
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation: no URL kwargs
-            return GPUAssignment.objects.none()
-        return GPUAssignment.objects.filter(gpu_id=self.kwargs["pk"])
+    @extend_schema(summary="Release a GPU", request=ReleaseSerializer, responses=GPUSerializer, parameters=[GPU_ID])
+    @extra_action(detail=True, methods=["post"], permission_classes=[IsAdmin], serializer_class=ReleaseSerializer)
+    def release(self, request, pk):
+        """POST with a small body on one GPU: 404, then 400, then the service's rules."""
+        data = self.gpu_body(pk, ReleaseSerializer)
+        gpu_assignment.release_gpu(pk, by=request.user, reason=data.get("reason"))
+        return gpu_response(pk, "GPU released.")
+
+    @extend_schema(summary="A GPU's assignment history", parameters=[GPU_ID],
+                   responses=GPUAssignmentSerializer(many=True))
+    @extra_action(
+        detail=True, queryset=GPUAssignment.objects.all(), serializer_class=GPUAssignmentSerializer,
+        filterset_class=GPUAssignmentFilter, pagination_class=api_settings.DEFAULT_PAGINATION_CLASS,
+        filter_backends=api_settings.DEFAULT_FILTER_BACKENDS,
+    )
+    def assignments(self, request, pk):
+        require_gpu(pk)
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset().filter(gpu_id=pk)))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -5,7 +5,6 @@ Thin views: they check the request, call ``inventory.services.importing`` /
 """
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
@@ -17,7 +16,7 @@ from itam.api.filters import BIGINT_MAX, StrictBooleanField
 from itam.api.permissions import IsAdmin
 
 from ..services import exporting, importing
-from ..workbook import XLSX_CONTENT_TYPE, WorkbookError
+from ..workbook import XLSX_CONTENT_TYPE, WorkbookError, xlsx_response
 from ..workbook import read_upload as read_upload_checked
 from . import filters
 
@@ -28,12 +27,6 @@ LIST_FILTERS = {
     "services": filters.ServiceFilter,
     "gpus": filters.GPUFilter,
 }
-
-
-def xlsx_response(content, filename):
-    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 def strict_boolean(data, name):

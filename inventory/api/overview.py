@@ -1,12 +1,14 @@
-"""``GET /datacenters/overview`` (API.md §3.3): per active datacenter, its counts and the
-split of its servers by environment and status. Two queries whatever the fleet size."""
+"""``GET /datacenters/overview`` (API.md §3.3), an action of ``DatacenterViewSet``: per
+active datacenter, its counts and the split of its servers by environment and status. Two
+queries whatever the fleet size."""
 from collections import Counter, defaultdict
 
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from itam.api.routing import extra_action
 
 from ..models import GPU, Container, Datacenter, Server, Service
 from ..querysets import count_of
@@ -41,7 +43,7 @@ def datacenter_overview():
     ]
 
 
-class DatacenterOverviewView(APIView):
+class DatacenterOverviewAction:  # for DatacenterViewSet
     @extend_schema(
         summary="Per-datacenter counts for the dashboard",
         responses=inline_serializer("DatacenterOverview", many=True, fields={
@@ -55,5 +57,7 @@ class DatacenterOverviewView(APIView):
                                                   help_text="server status -> server count"),
         }),
     )
-    def get(self, request):
+    @extra_action(detail=False)
+    def overview(self, request):
+        """Per active datacenter, its counts and its servers by environment and by status."""
         return Response(datacenter_overview())

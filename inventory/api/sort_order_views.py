@@ -1,11 +1,12 @@
-"""``POST /{containers,services,gpus}/update-sort-order`` (API.md §9.3)."""
+"""``POST /{containers,services,gpus}/update-sort-order`` (API.md §9.3), an action of those
+resources' viewsets."""
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from itam.api import fields
 from itam.api.permissions import IsAdmin
+from itam.api.routing import extra_action
 
 from ..services.sort_order import update_sort_order
 from .params import id_field
@@ -22,20 +23,18 @@ class SortOrderBody(serializers.Serializer):
     items = serializers.ListField(child=SortItem(), allow_empty=False)
 
 
-class SortOrderView(APIView):
-    """One view per model (``as_view(model=...)``); ids that do not exist are skipped."""
-
-    permission_classes = [IsAdmin]
-    model = None
-
+class SortOrderActions:  # for the viewsets of containers, services and GPUs
     @extend_schema(
         summary="Save the display order",
         request=SortOrderBody,
         responses=inline_serializer("SortOrderResult", fields={"updated": serializers.IntegerField()}),
     )
-    def post(self, request):
+    @extra_action(detail=False, methods=["post"], url_path="update-sort-order", permission_classes=[IsAdmin],
+                  serializer_class=SortOrderBody, detail_serializer_class=None)
+    def update_sort_order(self, request):
+        """Admins only; ids that do not exist are skipped."""
         body = SortOrderBody(data=request.data)
         body.is_valid(raise_exception=True)
-        response = Response({"updated": update_sort_order(self.model, body.validated_data["items"])})
+        response = Response({"updated": update_sort_order(self.queryset.model, body.validated_data["items"])})
         response.message = "Sort order saved."
         return response

@@ -1,5 +1,6 @@
-"""``GET /servers/tree`` (API.md §4): the whole fleet as server nodes, optionally with
-their resource card, containers, GPUs (level 2) and the containers' services (level 3).
+"""``GET /servers/tree`` (API.md §4), an action of ``ServerViewSet``: the whole fleet as
+server nodes, optionally with their resource card, containers, GPUs (level 2) and the
+containers' services (level 3).
 
 A fixed number of queries whatever the fleet size, one per loaded relation (see
 ``ServerQuerySet.for_tree``); nodes are the list serializers' output plus ``_type``,
@@ -8,11 +9,12 @@ rendered by ``itam.api.fastrender``, which derives from those serializers.
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from itam.api.fastrender import renderer_for
+from itam.api.routing import extra_action
 
 from ..choices import ServerStatus
 from ..models import Server
-from itam.api.fastrender import renderer_for
 from .filters import ServerFilter
 from .params import query_params
 from .serializers import ContainerSerializer, GPUSerializer, ServerSerializer, ServiceSerializer
@@ -62,7 +64,7 @@ def build_tree(servers, level):
     return server_nodes
 
 
-class ServerTreeView(APIView):
+class ServerTreeAction:  # for ServerViewSet
     @extend_schema(
         summary="The server tree",
         parameters=[
@@ -77,7 +79,8 @@ class ServerTreeView(APIView):
                     "containers with _type 'container', GPUs with _type 'gpu'). Level 3: containers also "
                     "have children (services with _type 'service').",
     )
-    def get(self, request):
+    @extra_action(detail=False)
+    def tree(self, request):
         level = query_params(request, TreeParams)["expand_level"]
         filters = ServerFilter(
             data={k: v for k, v in request.query_params.items() if k in TREE_FILTERS},

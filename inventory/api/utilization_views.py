@@ -1,11 +1,12 @@
-"""``GET /gpus/utilization`` (API.md §5): GPU-hours per user, GPU, server or model."""
+"""``GET /gpus/utilization`` (API.md §5): GPU-hours per user, GPU, server or model, an
+action of ``GPUViewSet``."""
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from itam.api.filters import BIGINT_MAX
+from itam.api.routing import extra_action
 
 from ..services.utilization import GROUP_BY_CHOICES, gpu_utilization, window_for
 from .params import query_params
@@ -26,7 +27,7 @@ class UtilizationParams(serializers.Serializer):
         return attrs
 
 
-class GPUUtilizationView(APIView):
+class GPUUtilizationAction:  # for GPUViewSet
     @extend_schema(
         summary="GPU-hours from the assignment history",
         parameters=[UtilizationParams],
@@ -40,7 +41,8 @@ class GPUUtilizationView(APIView):
             "gpus": serializers.IntegerField(),
         }),
     )
-    def get(self, request):
+    @extra_action(detail=False)
+    def utilization(self, request):
         params = query_params(request, UtilizationParams)
         now = timezone.now()
         start, end = window_for(params.get("start_date"), params.get("end_date"), now=now)

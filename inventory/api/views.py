@@ -1,6 +1,7 @@
-"""CRUD viewsets of the inventory resources (API.md §3.3-§3.8). The behaviour lives in
+"""Viewsets of the inventory resources (API.md §3.3-§3.8). The CRUD behaviour lives in
 ``itam.api.viewsets.ResourceViewSet``; each viewset names its reads, serializers, filters
-and permissions."""
+and permissions, and takes its resource's other endpoints as actions from their modules
+(tree, batch, GPU assignment and utilization, sort order, overview)."""
 from django.db.models import Count
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -9,9 +10,15 @@ from itam.api.viewsets import OwnedResourceViewSet, ResourceViewSet
 
 from ..models import GPU, Container, Datacenter, Environment, Server, Service
 from . import filters, serializers
+from .batch_views import ServerBatchActions
+from .gpu_views import GPUAssignmentActions
+from .overview import DatacenterOverviewAction
+from .sort_order_views import SortOrderActions
+from .tree import ServerTreeAction
+from .utilization_views import GPUUtilizationAction
 
 
-class DatacenterViewSet(ResourceViewSet):
+class DatacenterViewSet(DatacenterOverviewAction, ResourceViewSet):
     """Datacenters: an unpaginated array of the active ones (``include_inactive``, ``include_stats``)."""
 
     queryset = Datacenter.objects.all()
@@ -35,7 +42,7 @@ class EnvironmentViewSet(ResourceViewSet):
     pagination_class = None
 
 
-class ServerViewSet(ResourceViewSet):
+class ServerViewSet(ServerTreeAction, ServerBatchActions, ResourceViewSet):
     queryset = Server.objects.with_counts()
     detail_queryset = Server.objects.for_detail()
     serializer_class = serializers.ServerSerializer
@@ -43,7 +50,7 @@ class ServerViewSet(ResourceViewSet):
     filterset_class = filters.ServerFilter
 
 
-class ContainerViewSet(OwnedResourceViewSet):
+class ContainerViewSet(SortOrderActions, OwnedResourceViewSet):
     queryset = Container.objects.with_counts()
     detail_queryset = Container.objects.for_detail()
     serializer_class = serializers.ContainerSerializer
@@ -51,13 +58,13 @@ class ContainerViewSet(OwnedResourceViewSet):
     filterset_class = filters.ContainerFilter
 
 
-class ServiceViewSet(OwnedResourceViewSet):
+class ServiceViewSet(SortOrderActions, OwnedResourceViewSet):
     queryset = Service.objects.with_related()
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilter
 
 
-class GPUViewSet(ResourceViewSet):
+class GPUViewSet(GPUAssignmentActions, GPUUtilizationAction, SortOrderActions, ResourceViewSet):
     queryset = GPU.objects.with_related()
     serializer_class = serializers.GPUSerializer
     filterset_class = filters.GPUFilter

@@ -14,7 +14,7 @@ from datetime import timezone
 from rest_framework import serializers
 from rest_framework.fields import empty
 
-from inventory.models import normalize_ip
+from itam.net import normalize_ip
 
 UTC = timezone.utc
 

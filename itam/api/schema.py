@@ -1,12 +1,10 @@
-"""drf-spectacular additions: the response envelope and the authentication schemes.
+"""drf-spectacular additions: the response envelope (the authentication schemes are described
+next to their classes, in ``accounts.authentication``).
 
 Views describe only the ``data`` part of a response (a serializer, or ``None``);
 ``envelope_responses`` wraps it so the published schema matches what clients receive
 (API.md §1.3-§1.5) and a schema-driven fuzzer can validate every response.
 """
-from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
-
 from .exceptions import MESSAGES
 
 JSON = "application/json"
@@ -14,16 +12,6 @@ PAGINATION = "Pagination"
 ERROR_ENVELOPE = "ErrorEnvelope"
 # The error statuses every operation may answer with (§1.4); 500 is deliberately absent.
 ERROR_STATUSES = ("400", "401", "403", "404", "405", "422", "429")
-
-
-class RevocableJWTScheme(SimpleJWTScheme):
-    """Bearer JWT (``Authorization: Bearer <access_token>``)."""
-
-    target_class = "accounts.authentication.RevocableJWTAuthentication"
-
-
-class ITAMSessionScheme(SessionScheme):
-    target_class = "accounts.authentication.SessionAuthentication"
 
 
 def _ref(name):

@@ -6,9 +6,7 @@ from .views import route_not_found
 urlpatterns = [
     path("", include("itam.api.system_urls")),  # health, schema, docs
     path("", include("accounts.api.urls")),
-    path("", include("inventory.api.domain_urls")),  # before the CRUD routes: tree, batch, assign, ...
     path("", include("inventory.api.urls")),
-    path("", include("inventory.api.import_export_urls")),
     path("", include("audit.api.urls")),
     # [\s\S], not ".": a path with a line break is unknown too, not Django's HTML 404 (and no
     # inline flag such as (?s), which Django's reverse() cannot read: every admin page reverses).

@@ -4,7 +4,7 @@ import uuid
 import pytest
 from django.conf import settings
 
-from itam.api.throttling import LoginRateThrottle
+from accounts.throttling import LoginRateThrottle
 from tests.factories import AdminFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ import requests
 from django.conf import settings
 
 from accounts.models import User
+from accounts.throttling import LoginRateThrottle
 from inventory.models import GPU, GPUAssignment
-from itam.api.throttling import LoginRateThrottle
 from tests.factories import AdminFactory, GPUFactory, UserFactory
 from tests.live import LiveServer, current_database_url
 

@@ -1,12 +1,13 @@
 """Login throttling (API.md §3.1): settings.LOGIN_THROTTLE_RATE attempts per (client IP,
 username), counted in the shared Django cache (database cache, or Redis when REDIS_URL is
-set) so that every application process draws on the same budget."""
+set) so that every application process draws on the same budget. The API login view and the
+admin login form (``accounts.admin_login``) both use it."""
 import hashlib
 
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from audit.middleware import client_ip
+from itam.net import client_ip
 
 
 def login_throttle_ident(ip, username):
