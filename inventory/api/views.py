@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from itam.api.viewsets import OwnedResourceViewSet, ResourceViewSet
 
 from ..models import GPU, Container, Datacenter, Environment, Server, Service
+from ..services import containers, crud
 from . import filters, serializers
 
 
@@ -19,6 +20,7 @@ class DatacenterViewSet(ResourceViewSet):
     serializer_class = serializers.DatacenterSerializer
     filterset_class = filters.DatacenterFilter
     pagination_class = None
+    service = crud.Resource(Datacenter)
 
     @extend_schema(responses=serializers.DatacenterListItemSerializer(many=True))
     def list(self, request, *args, **kwargs):
@@ -33,6 +35,7 @@ class EnvironmentViewSet(ResourceViewSet):
     serializer_class = serializers.EnvironmentSerializer
     filterset_class = filters.EnvironmentFilter
     pagination_class = None
+    service = crud.Resource(Environment)
 
 
 class ServerViewSet(ResourceViewSet):
@@ -41,6 +44,7 @@ class ServerViewSet(ResourceViewSet):
     serializer_class = serializers.ServerSerializer
     detail_serializer_class = serializers.ServerDetailSerializer
     filterset_class = filters.ServerFilter
+    service = crud.Resource(Server)
 
 
 class ContainerViewSet(OwnedResourceViewSet):
@@ -49,15 +53,18 @@ class ContainerViewSet(OwnedResourceViewSet):
     serializer_class = serializers.ContainerSerializer
     detail_serializer_class = serializers.ContainerDetailSerializer
     filterset_class = filters.ContainerFilter
+    service = containers
 
 
 class ServiceViewSet(OwnedResourceViewSet):
     queryset = Service.objects.with_related()
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilter
+    service = crud.Resource(Service)
 
 
 class GPUViewSet(ResourceViewSet):
     queryset = GPU.objects.with_related()
     serializer_class = serializers.GPUSerializer
     filterset_class = filters.GPUFilter
+    service = crud.Resource(GPU)
