@@ -173,10 +173,9 @@ class MappingReplacements:
 
     def write(self, chunk=500):
         """Delete the replaced mappings, then create the new ones (history only: their
-        containers' entries name them)."""
+        containers' entries name them); returns the new ones."""
         replaced = [container.pk for container, old, _ in self.replacing if old is not None]
         for start in range(0, len(replaced), chunk):
             PortMapping.objects.filter(container_id__in=replaced[start:start + chunk]).delete()
         new = [mapping for _, _, mappings in self.replacing for mapping in mappings]
-        if new:
-            bulk_create_with_audit(PortMapping, new)
+        return bulk_create_with_audit(PortMapping, new)
