@@ -24,18 +24,13 @@ from ..models import Container, PortMapping
 from . import crud
 from .ownership import claim_for_creator
 
-# The values that make a mapping what it is (its writable API fields).
-MAPPING_FIELDS = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol",
-                  "description")
-
-
 # --- the comparer ---------------------------------------------------------------------------
 
 def mapping_key(mapping):
     """A mapping's values as comparable text (blank and null alike); ``mapping`` is a
     PortMapping or a dict of its fields (the importer's parsed cells)."""
     get = mapping.get if isinstance(mapping, dict) else mapping.__dict__.get
-    return tuple("" if (value := get(name)) is None else str(value) for name in MAPPING_FIELDS)
+    return tuple("" if (value := get(name)) is None else str(value) for name in PortMapping.value_fields)
 
 
 def same_mappings(old, new):
