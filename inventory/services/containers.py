@@ -161,6 +161,9 @@ class MappingReplacements:
         (unsaved PortMappings); the caller has found them different (``same_mappings``)."""
         self.replacing.append((container, old, new))
 
+    def new_mappings(self):
+        return [mapping for _, _, mappings in self.replacing for mapping in mappings]
+
     @contextmanager
     def recorded(self):
         with extra_changes(mappings_change(container, old, new) for container, old, new in self.replacing):
@@ -172,5 +175,4 @@ class MappingReplacements:
         replaced = [container.pk for container, old, _ in self.replacing if old is not None]
         for start in range(0, len(replaced), chunk):
             PortMapping.objects.filter(container_id__in=replaced[start:start + chunk]).delete()
-        new = [mapping for _, _, mappings in self.replacing for mapping in mappings]
-        return bulk_create_with_audit(PortMapping, new)
+        return bulk_create_with_audit(PortMapping, self.new_mappings())

@@ -203,7 +203,7 @@ class Plan:
         # simple-history asks for each row's user through a request-local lookup unless the
         # object names it: naming it here saves that lookup on every history row.
         for objs in [*self.creates.values(), [obj for rows in self.updates.values() for obj, _, _ in rows],
-                     [m for _, _, mappings in self.mappings.replacing for m in mappings]]:
+                     self.mappings.new_mappings()]:
             for obj in objs:
                 obj._history_user = self.user
         for model in (Datacenter, Server, Container, Service, GPU):
