@@ -10,7 +10,6 @@ updates are written in bulk, with history and one ``import`` audit entry per row
 transaction. So an import either fully happens or writes nothing at all.
 """
 from collections import defaultdict
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
@@ -113,7 +112,7 @@ def import_workbook(sheets, *, user=None, overwrite=False, dry_run=False, progre
                 IMPORTERS[resource_class](plan, report.sheets[resource_class.report_key], progress).run(sheet)
         if report.ok and not dry_run:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), plan.mappings.recorded():  # containers' entries show their mappings
                     plan.write()
             except IntegrityError as exc:  # someone changed the same rows since they were checked
                 resource = RESOURCE_BY_MODEL.get(getattr(exc, "model", None), SHEET_RESOURCES[0])
@@ -214,14 +213,13 @@ class Plan:
                 raise
 
     def write_model(self, model):
-        with self.mappings.recorded() if model is Container else nullcontext():
-            if self.creates[model]:
-                bulk_create_with_audit(model, self.creates[model], action=Action.IMPORT)
-            if self.updates[model]:
-                objs = [obj for obj, _, _ in self.updates[model]]
-                fields = sorted({f for _, changed, _ in self.updates[model] for f in changed} - {"port_mappings"})
-                old = {obj.pk: values for obj, _, values in self.updates[model]}
-                bulk_update_with_audit(model, objs, fields or ["updated_at"], action=Action.IMPORT, old_values=old)
+        if self.creates[model]:
+            bulk_create_with_audit(model, self.creates[model], action=Action.IMPORT)
+        if self.updates[model]:
+            objs = [obj for obj, _, _ in self.updates[model]]
+            fields = sorted({f for _, changed, _ in self.updates[model] for f in changed} - {"port_mappings"})
+            old = {obj.pk: values for obj, _, values in self.updates[model]}
+            bulk_update_with_audit(model, objs, fields or ["updated_at"], action=Action.IMPORT, old_values=old)
         if model is Container:
             self.mappings.write()
         if model is GPU:
