@@ -1,23 +1,17 @@
 """How users appear in the audit log (API.md §6.3), registered with ``audit`` when the app
-is ready: passwords hidden, the API's user object as the delete snapshot."""
+is ready: the fields the API writes (the password hidden), the API's user object as the
+delete snapshot."""
 from audit import registry
 from audit.choices import ResourceType
-from audit.registry import AuditSpec, fields
+from audit.registry import AuditSpec
+from itam.api.serializers import written_fields
 
+from .api.serializers import UserSerializer
 from .models import User
 
 
-def user_snapshot(user):
-    from .api.serializers import UserSerializer  # the API layer sits above the models
-
-    return UserSerializer(user).data
-
-
-USER = AuditSpec(
-    ResourceType.USER, fields("username", "password", "display_name", "email", "role", "is_active"),
-    snapshot=user_snapshot, name_attr="username", hidden=frozenset({"password"}),
-)
-
-
 def register():
-    registry.register(User, USER)
+    registry.register(User, AuditSpec(
+        ResourceType.USER, written_fields(UserSerializer), snapshot=lambda user: UserSerializer(user).data,
+        name_attr="username", hidden=frozenset({"password"}),
+    ))

@@ -69,6 +69,17 @@ class ModelSerializer(serializers.ModelSerializer):
         raise NotImplementedError("Serializers validate only; the resource's service writes.")
 
 
+def written_fields(serializer_class):
+    """``{API field name: model attribute}`` of the fields a client writes through
+    ``serializer_class`` (a relation by its id column; nested lists left out)."""
+    model = serializer_class.Meta.model
+    return {
+        name: model._meta.get_field(field.source).attname
+        for name, field in serializer_class().fields.items()
+        if not field.read_only and not isinstance(field, serializers.ListSerializer)
+    }
+
+
 # Field classes whose representation of a database value is the value itself (or float()).
 PASS_THROUGH = (
     serializers.CharField, serializers.IntegerField, serializers.ChoiceField, serializers.BooleanField,
