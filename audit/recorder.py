@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from .choices import Action
 from .context import get_context
 from .models import AuditLog
-from .registry import json_value, spec_for
+from .registry import spec_for
 
 HISTORY_ACTIONS = {"+": Action.CREATE, "~": Action.UPDATE}
 
