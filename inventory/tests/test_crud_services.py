@@ -100,3 +100,13 @@ def test_resource_writes_one_model():
     assert not Datacenter.objects.exists()
     entries = AuditLog.objects.filter(resource_type="datacenter").order_by("id")
     assert list(entries.values_list("action", flat=True)) == ["create", "update", "delete"]
+
+
+def test_serializers_validate_only():
+    from inventory.api.serializers import DatacenterSerializer
+
+    serializer = DatacenterSerializer(data={"name": "DC-3"})
+    assert serializer.is_valid()
+    with pytest.raises(NotImplementedError):
+        serializer.save()
+    assert not Datacenter.objects.exists()
