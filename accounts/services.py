@@ -13,7 +13,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from itam.api.exceptions import Conflict
-from itam.persistence import save_unique
+from itam.persistence import delete, save_unique
 
 from .authentication import REVOKED_TOKEN, RefreshToken, RevokedTokenError, token_is_current
 from .choices import Role
@@ -208,7 +208,7 @@ def delete_user(user, *, actor):
     ]
     if holdings:
         raise Conflict(f"User still owns or holds {', '.join(holdings)}; reassign them or deactivate the user instead.")
-    user.delete()
+    delete(user)
 
 
 # --- preferences ---------------------------------------------------------------------------

@@ -25,7 +25,8 @@ from simple_history.utils import get_change_reason_from_object, get_history_mana
 
 from .choices import Action
 from .models import AuditLog
-from .recorder import current_action, diff, json_value, merge_extra_changes, new_entry, spec_for
+from .recorder import current_action, diff, merge_extra_changes, new_entry, take_extra_changes
+from .registry import json_value, spec_for
 
 
 def bulk_create_with_audit(model, objs, *, action=None, batch_size=1000):
@@ -33,8 +34,8 @@ def bulk_create_with_audit(model, objs, *, action=None, batch_size=1000):
 
     Entries carry ``action`` (default: the ``audit_action`` in force, else ``create``), the
     current change context (user, IP, request id shared by the whole batch) and every
-    audited field as ``{"old": None, "new": value}``; a container's ``_audit_extra_changes``
-    (port mappings) is merged in. Models without entries of their own (port mappings, GPU
+    audited field as ``{"old": None, "new": value}``, plus what ``recorder.extra_changes``
+    gives for the object (a container's port mappings). Models without entries of their own (port mappings, GPU
     assignments) get history only. Returns the created objects with their ids.
     """
     objs = list(objs)
@@ -151,8 +152,7 @@ def _changes(spec, obj, old):
     new = spec.values_of(obj)
     if old is not None:
         new = {field: value for field, value in new.items() if field in old}
-    extra = obj.__dict__.pop("_audit_extra_changes", None)
-    return merge_extra_changes(diff(spec, old, new), extra, created=old is None)
+    return merge_extra_changes(diff(spec, old, new), take_extra_changes(obj), created=old is None)
 
 
 AUDIT_COLUMNS = [f.attname for f in AuditLog._meta.concrete_fields if not f.primary_key]

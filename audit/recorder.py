@@ -2,29 +2,24 @@
 
 Every historical record written for an audited model becomes at most one AuditLog row in
 the same transaction, filled from the change context (``audit.context``). Nobody calls
-this module to log a change; the history hooks do (``audit.signals``). Other code only
-names the kind of change with ``audit_action`` and uses ``audit.bulk`` for bulk writes.
+this module to log a change; the history hooks do (``audit.signals``). What each model's
+entry holds is declared by the model's own app (``audit.registry``). Other code only names
+the kind of change with ``audit_action``, adds what model fields cannot show with
+``extra_changes`` and uses ``audit.bulk`` for bulk writes.
 """
-import datetime
-import decimal
 import json
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 
-from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
-from django.utils.module_loading import import_string
 
-from itam.api.fields import format_datetime
-
-from .choices import Action, ResourceType
+from .choices import Action
 from .context import get_context
 from .models import AuditLog
+from .registry import spec_for
 
-HIDDEN = "***"
-HISTORY_ACTIONS = {"+": Action.CREATE, "~": Action.UPDATE, "-": Action.DELETE}
+HISTORY_ACTIONS = {"+": Action.CREATE, "~": Action.UPDATE}
 
 _action: ContextVar[str | None] = ContextVar("itam_audit_action", default=None)
 
@@ -53,85 +48,37 @@ def current_action(default):
     return _action.get() or default
 
 
-@dataclass(frozen=True)
-class AuditSpec:
-    """How one model appears in the audit log.
+# --- changes the model fields cannot see --------------------------------------------------
 
-    ``fields`` maps API field names to model attribute names: the fields whose changes are
-    recorded (the writable API fields, plus the few that change through dedicated actions:
-    GPU ``assigned_to``, ``owner_id``, ``sort_order``).
+_extra: ContextVar[dict | None] = ContextVar("itam_audit_extra_changes", default=None)
+
+
+@contextmanager
+def extra_changes(pairs):
+    """Inside the block, the entry recorded for each ``(instance, changes)`` of ``pairs`` also
+    shows ``changes`` (``{field: {"old", "new"}}``, e.g. a ``PartSpec.change``): what its
+    model fields cannot show, such as a container's port mappings. Instances are matched by
+    identity, so an unsaved one can be named; each one's changes are recorded once.
+
+        with extra_changes([(container, part_for(PortMapping).change(old, new))]):
+            container.save()
     """
-
-    resource_type: str
-    fields: dict
-    name_attr: str = "name"
-    hidden: frozenset = frozenset()
-    name_related: tuple = ()  # relations the resource name reads
-
-    def name_of(self, instance):
-        return str(getattr(instance, self.name_attr))[:200]
-
-    def values_of(self, obj):
-        """API-named JSON values of ``obj`` (a model instance or a historical record)."""
-        return {api: json_value(getattr(obj, attr)) for api, attr in self.fields.items()}
-
-    def shown(self, field, value):
-        return HIDDEN if field in self.hidden and value not in (None, "") else value
+    current = _extra.get()
+    token = _extra.set({**(current or {}), **{id(obj): (obj, changes) for obj, changes in pairs}})
+    try:
+        yield
+    finally:
+        _extra.reset(token)
 
 
-def _fields(*names, **renamed):
-    return {**{name: name for name in names}, **renamed}
-
-
-_SPECS = {
-    "inventory.Datacenter": AuditSpec(ResourceType.DATACENTER, _fields("name", "location", "description", "is_active")),
-    "inventory.Environment": AuditSpec(ResourceType.ENVIRONMENT, _fields("name", "code", "color", "sort_order")),
-    "inventory.Server": AuditSpec(ResourceType.SERVER, _fields(
-        "name", "datacenter_id", "environment_id", "internal_ip", "external_ip", "cpu_cores", "memory_gb",
-        "disk_gb", "os_type", "cpu_usage", "memory_usage", "disk_usage", "status", "responsible_person",
-        "description", "ssh_port", "ssh_user",
-    )),
-    "inventory.Container": AuditSpec(ResourceType.CONTAINER, _fields(
-        "name", "server_id", "owner_id", "assigned_user_id", "purpose", "image", "container_id", "cpu_limit",
-        "memory_limit_mb", "cpu_usage", "memory_usage", "status", "description", "sort_order",
-    )),
-    "inventory.Service": AuditSpec(ResourceType.SERVICE, _fields(
-        "name", "container_id", "owner_id", "service_type", "port", "version", "status", "health_check_url",
-        "description", "sort_order",
-    )),
-    "inventory.GPU": AuditSpec(ResourceType.GPU, _fields(
-        "server_id", "model", "memory_gb", "index", "gpu_usage", "memory_usage", "status", "description",
-        "sort_order", assigned_to="assigned_to_id",
-    ), name_attr="display_name", name_related=("server",)),
-    "accounts.User": AuditSpec(
-        ResourceType.USER, _fields("username", "password", "display_name", "email", "role", "is_active"),
-        name_attr="username", hidden=frozenset({"password"}),
-    ),
-}
-
-
-def spec_for(model):
-    """The AuditSpec of a model class, or None when its changes are not audited on their own
-    (port mappings and GPU assignments are part of their container's / GPU's entry)."""
-    return _SPECS.get(model._meta.label)
-
-
-def audited_models():
-    return [apps.get_model(label) for label in _SPECS]
-
-
-def json_value(value):
-    """A JSON value as the API shows it. ``""`` is null, as the API reads it (forms save ``""``
-    for an empty optional field where the API saves null; neither is a change)."""
-    if value == "":
+def take_extra_changes(instance):
+    """The changes ``extra_changes`` gave for ``instance`` (None if none), consumed."""
+    pending = _extra.get()
+    item = pending.get(id(instance)) if pending else None
+    if item is None or item[0] is not instance:
         return None
-    if isinstance(value, datetime.datetime):
-        return format_datetime(value)
-    if isinstance(value, (datetime.date, datetime.time)):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal):
-        return float(value)
-    return value
+    del pending[id(instance)]
+    return item[1]
 
 
 def diff(spec, old, new):
@@ -189,16 +136,16 @@ def is_deletion_root(instance, origin):
     return origin is instance or origin is None
 
 
-def prepare_delete(instance, origin):
-    """Before anything is deleted: remember whether ``instance`` is the root of the delete and,
-    if so, its name and full API representation (its children still exist now)."""
+def record_delete(instance, origin):
+    """Before anything is deleted (``pre_delete``, inside the delete's transaction): the entry
+    of the object the delete was asked for, with its name and full representation while its
+    children still exist. Objects removed by its cascade are covered by that snapshot."""
     spec = spec_for(type(instance))
-    if spec is None:
-        return
-    instance._audit_root = is_deletion_root(instance, origin)
-    if instance._audit_root:
-        instance._audit_name = spec.name_of(instance)
-        instance._audit_snapshot = snapshot_of(instance)
+    if spec is None or not is_deletion_root(instance, origin):
+        return None
+    entry = new_entry(spec, instance, current_action(Action.DELETE), snapshot=snapshot_of(spec, instance))
+    entry.save()
+    return entry
 
 
 # --- the history hook ------------------------------------------------------------------
@@ -215,53 +162,27 @@ def previous_values(spec, history_instance):
 
 
 def record(instance, history_instance):
-    """Write the AuditLog entry for one historical record (or none: cascade, no-op update)."""
+    """Write the AuditLog entry for a create or update record (or none: no-op update).
+    Deletes were recorded before the delete (``record_delete``)."""
     spec = spec_for(type(instance))
-    if spec is None:
-        return None
     kind = history_instance.history_type
-    action = current_action(HISTORY_ACTIONS[kind])
-    if kind == "-":
-        if not getattr(instance, "_audit_root", True):
-            return None
-        entry = new_entry(
-            spec, instance, action,
-            snapshot=getattr(instance, "_audit_snapshot", None), name=getattr(instance, "_audit_name", None),
-        )
-    else:
-        old = None if kind == "+" else previous_values(spec, history_instance)
-        changes = diff(spec, old, spec.values_of(history_instance))
-        merge_extra_changes(changes, instance.__dict__.pop("_audit_extra_changes", None), created=old is None)
-        if not changes:
-            return None
-        entry = new_entry(spec, instance, action, changes=changes)
+    if spec is None or kind == "-":
+        return None
+    old = None if kind == "+" else previous_values(spec, history_instance)
+    changes = diff(spec, old, spec.values_of(history_instance))
+    merge_extra_changes(changes, take_extra_changes(instance), created=old is None)
+    if not changes:
+        return None
+    entry = new_entry(spec, instance, current_action(HISTORY_ACTIONS[kind]), changes=changes)
     entry.save()
     return entry
 
 
 # --- snapshots -------------------------------------------------------------------------
 
-# The API serializer that represents each resource in full (its detail endpoint), imported
-# lazily: the API modules import the models, and the recorder is loaded with the models.
-SNAPSHOT_SERIALIZERS = {
-    ResourceType.SERVER: "inventory.api.serializers.ServerDetailSerializer",
-    ResourceType.CONTAINER: "inventory.api.serializers.ContainerDetailSerializer",
-    ResourceType.SERVICE: "inventory.api.serializers.ServiceSerializer",
-    ResourceType.GPU: "inventory.api.serializers.GPUSerializer",
-    ResourceType.DATACENTER: "inventory.api.serializers.DatacenterSerializer",
-    ResourceType.ENVIRONMENT: "inventory.api.serializers.EnvironmentSerializer",
-    ResourceType.USER: "accounts.api.serializers.UserSerializer",
-}
-
-
-def snapshot_of(instance):
-    """The full API representation of ``instance`` as its detail endpoint shows it."""
-    spec = spec_for(type(instance))
-    serializer = import_string(SNAPSHOT_SERIALIZERS[spec.resource_type])
-    manager = type(instance)._default_manager
-    if hasattr(manager, "for_detail"):  # load children the way the detail endpoint does
-        instance = manager.for_detail().get(pk=instance.pk)
-    return json_safe(serializer(instance).data)
+def snapshot_of(spec, instance):
+    """The full representation of ``instance`` its app registered (its API detail), as JSON."""
+    return json_safe(spec.snapshot(instance))
 
 
 def json_safe(data):

@@ -1,5 +1,5 @@
-"""Connects the recorder to django-simple-history and Django's delete signals."""
-from django.db.models.signals import pre_delete
+"""Connects the recorder to django-simple-history and Django's delete signals (the latter
+per audited model, as each is registered: ``audit.registry.register``)."""
 from simple_history.signals import post_create_historical_record
 
 from . import recorder
@@ -10,10 +10,8 @@ def on_history_record(sender, instance, history_instance, **kwargs):
 
 
 def on_pre_delete(sender, instance, origin=None, **kwargs):
-    recorder.prepare_delete(instance, origin)
+    recorder.record_delete(instance, origin)
 
 
 def connect():
     post_create_historical_record.connect(on_history_record, dispatch_uid="audit.history_record")
-    for model in recorder.audited_models():
-        pre_delete.connect(on_pre_delete, sender=model, dispatch_uid=f"audit.pre_delete.{model._meta.label}")

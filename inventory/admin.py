@@ -7,11 +7,12 @@ from itam.admin_mixins import ReadOnlyAdminMixin
 
 from . import admin_views
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
-from .admin_mixins import InventoryAdmin, OwnerIsCreatorMixin, badge, count_column, status_badge
+from .admin_mixins import InventoryAdmin, badge, count_column, status_badge
 from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from .querysets import count_of
+from .services import containers
 
 
 @admin.display(description="environment", ordering="environment__sort_order")
@@ -71,7 +72,7 @@ class GPUInline(admin.TabularInline):
 
 
 @admin.register(Server)
-class ServerAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin):
+class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
     list_display = (
         "name", "datacenter", environment_badge, "internal_ip", status_badge(ServerStatus),
         count_column("container_count", "containers"), count_column("gpu_count", "GPUs"),
@@ -102,7 +103,10 @@ class PortMappingInline(admin.TabularInline):
 
 
 @admin.register(Container)
-class ContainerAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin):
+class ContainerAdmin(SheetImportExportMixin, InventoryAdmin):
+    """A container with its port-mapping inline is saved once, with its mappings, by the
+    container service: one write, one audit entry showing field and mapping changes."""
+
     list_display = (
         "name", "server", "image", status_badge(ContainerStatus), "owner", "assigned_user",
         count_column("service_count", "services"),
@@ -117,9 +121,40 @@ class ContainerAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin
     def get_queryset(self, request):
         return super().get_queryset(request).with_counts()
 
+    @staticmethod
+    def _posts_mappings(request):
+        return "port_mappings-TOTAL_FORMS" in request.POST  # the inline's management form
+
+    def save_model(self, request, obj, form, change):
+        # With the mapping inline posted, save_related saves the container with its mappings.
+        # Without it (a history revert, the inline hidden) there is nothing more to save.
+        if not self._posts_mappings(request):
+            super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        mapping_formsets = [formset for formset in formsets if formset.model is PortMapping]
+        if mapping_formsets:
+            containers.save_container(form.instance, mappings=posted_mappings(mapping_formsets[0]),
+                                      creator=request.user)
+        elif self._posts_mappings(request):  # posted, yet the inline is not shown to this user
+            super().save_model(request, form.instance, form, change)
+        super().save_related(request, form, [f for f in formsets if f.model is not PortMapping], change)
+
+
+def posted_mappings(formset):
+    """The complete set of mappings a validated inline formset describes: the stored rows it
+    keeps (with their edits) and its new rows."""
+    formset.save(commit=False)  # sorts the rows into new, changed and deleted ones
+    deleted = {mapping.pk for mapping in formset.deleted_objects}
+    kept = [form.instance for form in formset.initial_forms if form.instance.pk not in deleted]
+    return kept + formset.new_objects
+
 
 @admin.register(PortMapping)
 class PortMappingAdmin(InventoryAdmin):
+    """One mapping on its own page: a change of its container's mappings (container service),
+    recorded in the container's audit entry. A mapping stays with its container."""
+
     list_display = ("mapping_chain", "container", "protocol", "description")
     list_select_related = ("container__server",)
     list_filter = ("protocol",)
@@ -129,9 +164,21 @@ class PortMappingAdmin(InventoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("container__server")
 
+    def get_readonly_fields(self, request, obj=None):
+        return ("container",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        containers.save_port_mapping(obj)
+
+    def delete_model(self, request, obj):
+        containers.delete_port_mappings([obj])
+
+    def delete_queryset(self, request, queryset):
+        containers.delete_port_mappings(queryset)
+
 
 @admin.register(Service)
-class ServiceAdmin(SheetImportExportMixin, OwnerIsCreatorMixin, InventoryAdmin):
+class ServiceAdmin(SheetImportExportMixin, InventoryAdmin):
     list_display = ("name", "container", "service_type", "port", "version", status_badge(ServiceStatus), "owner")
     list_filter = ("status", "service_type")
     search_fields = ("name", "container__name", "version")

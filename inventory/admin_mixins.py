@@ -8,6 +8,9 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from simple_history.admin import SimpleHistoryAdmin
 
+from .models import Container
+from .services import containers, crud
+
 
 def badge(label, color):
     """A coloured pill, the same markup the dashboard uses (templates/itam/badge.html)."""
@@ -37,30 +40,30 @@ def count_column(annotation, description):
     return column
 
 
+def save_object(obj, creator):
+    """Save an object the admin's form (or inline row) has changed, through its service:
+    owner = creator for new containers and services, a container's entry listing its mappings."""
+    if isinstance(obj, Container):
+        return containers.save_container(obj, creator=creator)
+    return crud.save(obj, creator=creator)
+
+
 class InventoryAdmin(SimpleHistoryAdmin):
-    """Base of every ITAM ModelAdmin: history and revert, pages sized for large fleets."""
+    """Base of every ITAM ModelAdmin: history and revert, pages sized for large fleets.
+    Forms and inlines validate; the services write (``save_object``)."""
 
     list_per_page = 50
     list_max_show_all = 500
 
-
-class OwnerIsCreatorMixin:
-    """Containers and services belong to whoever creates them (API.md §3.6, §3.7).
-
-    The admin keeps that rule: ``owner`` is read-only, and a new object (or a new row of an
-    inline on this page) gets the signed-in user as its owner.
-    """
-
-    @staticmethod
-    def _claim(obj, user):
-        if obj.pk is None and hasattr(type(obj), "owner") and obj.owner_id is None:
-            obj.owner = user
-
     def save_model(self, request, obj, form, change):
-        self._claim(obj, request.user)
-        super().save_model(request, obj, form, change)
+        obj._history_user = request.user  # as SimpleHistoryAdmin.save_model does
+        save_object(obj, creator=request.user)
 
     def save_formset(self, request, form, formset, change):
-        for inline_form in formset.forms:
-            self._claim(inline_form.instance, request.user)
-        super().save_formset(request, form, formset, change)
+        """Inline rows through the services, as ``formset.save()`` would write them."""
+        changed = formset.save(commit=False)
+        for obj in formset.deleted_objects:  # first, as formset.save() does: a new row may take a freed place
+            (containers.delete if isinstance(obj, Container) else crud.delete)(obj)
+        for obj in changed:
+            save_object(obj, creator=request.user)
+        formset.save_m2m()

@@ -6,6 +6,7 @@ class InventoryConfig(AppConfig):
     name = 'inventory'
 
     def ready(self):
-        from . import signals
+        from . import auditing, signals
 
+        auditing.register()
         signals.connect()

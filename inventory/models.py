@@ -239,6 +239,10 @@ class PortMapping(models.Model):
 
     # What the address properties read beyond this row (for itam.api.fastrender).
     property_inputs = ("container__server__internal_ip",)
+    # The values that make a mapping what it is (its writable fields, as the API and the
+    # workbook write them); two mappings with the same values are the same mapping.
+    value_fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol",
+                    "description")
 
     container = models.ForeignKey(Container, on_delete=models.CASCADE, related_name="port_mappings")
     container_port = models.PositiveIntegerField(validators=PORT, db_index=True)

@@ -230,8 +230,7 @@ class PortMappingsWidget(ColumnCleaning, widgets.Widget):
     entries normalised to ``MAPPING_KEYS``; blank is no mappings.
     """
 
-    MAPPING_KEYS = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port",
-                    "protocol", "description")
+    MAPPING_KEYS = PortMapping.value_fields
     REQUIRED = ("container_port", "internal_port")
     PARSERS = {
         "container_port": IntegerWidget(), "internal_port": IntegerWidget(), "external_port": IntegerWidget(),

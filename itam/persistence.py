@@ -1,13 +1,17 @@
-"""Saving model instances under the domain's rules, for services on every write path.
+"""Saving and deleting model instances under the domain's rules, for services on every
+write path.
 
 Uniqueness is a business-rule conflict (``itam.errors.Conflict`` naming the field, a 422 on
 the API, a form error in the admin), checked case-insensitively from the model's own unique
 constraints just before saving; a unique violation raised by a concurrent writer becomes the
-same conflict.
+same conflict. Deleting an object still referenced (``on_delete=PROTECT``/``RESTRICT``) is
+a conflict naming what is left.
 """
+from collections import Counter
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, UniqueConstraint
+from django.db.models import F, ProtectedError, RestrictedError, UniqueConstraint
 
 from .errors import Conflict
 
@@ -35,6 +39,21 @@ def save_unique(instance):
     except IntegrityError:
         ensure_unique(instance)
         raise
+
+
+def delete(instance):
+    """Delete ``instance`` (and its cascade); Conflict while something still refers to it."""
+    try:
+        instance.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise Conflict(still_referenced_message(instance, exc)) from exc
+
+
+def still_referenced_message(instance, exc):
+    """'This datacenter still has 3 servers; delete or move them first.'"""
+    counts = Counter(type(obj)._meta for obj in getattr(exc, "protected_objects", None) or exc.restricted_objects)
+    parts = [f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}" for meta, n in counts.items()]
+    return f"This {instance._meta.verbose_name} still has {', '.join(parts)}; delete or move them first."
 
 
 def ensure_unique(instance):

@@ -6,7 +6,6 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
-from accounts import services
 from accounts.models import User, UserPreference
 from itam.api import fields
 from itam.api.serializers import ModelSerializer
@@ -72,12 +71,6 @@ class UserSerializer(ModelSerializer):
                 raise serializers.ValidationError({"password": problems})
             attrs["password"] = password
         return attrs
-
-    def create(self, validated_data):
-        return services.create_user(validated_data)
-
-    def update(self, instance, validated_data):
-        return services.update_user(instance, validated_data)
 
 
 class UserDirectorySerializer(serializers.ModelSerializer):

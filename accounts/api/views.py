@@ -188,6 +188,12 @@ class UserViewSet(ResourceViewSet):
             services.lock_active_admins()  # before the target row: see lock_active_admins
         return super().get_object()
 
+    def perform_create(self, serializer):
+        serializer.instance = services.create_user(serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.update_user(serializer.instance, serializer.validated_data)
+
     def perform_destroy(self, instance):
         services.delete_user(instance, actor=self.request.user)
 

@@ -5,7 +5,7 @@ from django.core.management import call_command  # noqa: F401
 from audit.choices import Action, ResourceType
 from audit.context import ChangeContext, system_context, use_context
 from audit.models import AuditLog
-from audit.recorder import audit_action
+from audit.recorder import audit_action, extra_changes
 from inventory.models import GPU, Container, PortMapping, Server, Service
 from tests.factories import (
     ContainerFactory, DatacenterFactory, EnvironmentFactory, GPUAssignmentFactory, GPUFactory, PortMappingFactory,
@@ -120,21 +120,32 @@ def test_port_mappings_never_write_entries_but_container_extra_changes_do(reques
     PortMappingFactory(container=container)
     assert entries() == []
 
-    container._audit_extra_changes = {"port_mappings": {"old": [], "new": ["22 → 10.0.0.7:20022"]}}
-    container.save()
-    [entry] = entries()
+    with extra_changes([(container, {"port_mappings": {"old": [], "new": ["22 → 10.0.0.7:20022"]}})]):
+        container.save()
+        [entry] = entries()
+        container.save()  # the extra changes were consumed: nothing changed this time
     assert (entry.action, entry.resource_type, entry.resource_id) == ("update", "container", container.pk)
     assert entry.changes == {"port_mappings": {"old": [], "new": ["22 → 10.0.0.7:20022"]}}
-
-    container.save()  # the extra changes were consumed: nothing changed this time
     assert len(entries()) == 1
+
+
+def test_extra_changes_match_the_instance_by_identity_and_end_with_the_block(request_ctx):
+    container = ContainerFactory()
+    same_row = Container.objects.get(pk=container.pk)  # equal (same pk), but another instance
+    AuditLog.objects.all().delete()
+    change = {"port_mappings": {"old": [], "new": ["80 → 10.0.0.1:20000"]}}
+    with extra_changes([(container, change)]):
+        same_row.save()
+    container.save()
+    assert entries() == []
+    assert not any(key.startswith("_audit") for key in vars(container))
 
 
 def test_unchanged_extra_changes_are_dropped(request_ctx):
     container = ContainerFactory()
     AuditLog.objects.all().delete()
-    container._audit_extra_changes = {"port_mappings": {"old": ["80 → 10.0.0.1:20000"], "new": ["80 → 10.0.0.1:20000"]}}
-    container.save()
+    with extra_changes([(container, {"port_mappings": {"old": ["80 → 10.0.0.1:20000"], "new": ["80 → 10.0.0.1:20000"]}})]):
+        container.save()
     assert entries() == []
 
 

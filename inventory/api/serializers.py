@@ -13,7 +13,6 @@ from rest_framework import serializers
 from itam.api import fields
 from itam.api.exceptions import Conflict
 from itam.api.serializers import ModelSerializer, WholeListSerializer
-from itam.persistence import save_unique
 
 from ..choices import Protocol
 from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
@@ -128,16 +127,9 @@ class ServiceSerializer(ModelSerializer):
         read_only_fields = ["sort_order"]
 
 
-MAPPING_COLUMNS = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol",
-                   "description")
-
-
-def mapping_values(mapping):
-    return tuple("" if (v := getattr(mapping, name)) is None else str(v) for name in MAPPING_COLUMNS)
-
-
 class ContainerSerializer(ModelSerializer):
-    """A container with its port mappings; ``port_mappings`` is writable as a whole (§3.6)."""
+    """A container with its port mappings; ``port_mappings`` is writable as a whole (§3.6,
+    written by ``inventory.services.containers``)."""
 
     server_id = fields.RelatedIdField(source="server", queryset=Server.objects.all())
     server_name = related_name_field("server.name")
@@ -159,40 +151,6 @@ class ContainerSerializer(ModelSerializer):
             "port_mappings", "created_at", "updated_at",
         ]
         read_only_fields = ["sort_order"]
-
-    def create(self, validated_data):
-        mappings = validated_data.pop("port_mappings", None) or []
-        container = Container(**validated_data)
-        return self._save_with_mappings(container, [], mappings)
-
-    def update(self, container, validated_data):
-        replace = "port_mappings" in validated_data
-        mappings = validated_data.pop("port_mappings", None) or []
-        if not replace:
-            return super().update(container, validated_data)
-        old = list(container.port_mappings.all())
-        if sorted(map(mapping_values, old)) == sorted(mapping_values(PortMapping(**data)) for data in mappings):
-            return super().update(container, validated_data)  # the same mappings sent back
-        old_chains = [m.mapping_chain for m in old]
-        for name, value in validated_data.items():
-            setattr(container, name, value)
-        return self._save_with_mappings(container, old_chains, mappings)
-
-    def _save_with_mappings(self, container, old_chains, mappings):
-        """Save the container once, then replace its mappings. The audit recorder reads the
-        chain change from ``_audit_extra_changes`` when that single save is recorded."""
-        new = sorted((PortMapping(container=container, **data) for data in mappings), key=lambda m: m.container_port)
-        new_chains = [m.mapping_chain for m in new]
-        if container.pk is None or new_chains != old_chains:
-            container._audit_extra_changes = {"port_mappings": {"old": old_chains, "new": new_chains}}
-        replacing = container.pk is not None
-        save_unique(container)
-        if replacing:
-            container.port_mappings.all().delete()
-        for mapping in new:
-            mapping.container = container
-            mapping.save()
-        return container
 
 
 class ContainerDetailSerializer(ContainerSerializer):

@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from itam.api.viewsets import OwnedResourceViewSet, ResourceViewSet
 
 from ..models import GPU, Container, Datacenter, Environment, Server, Service
+from ..services import containers, crud
 from . import filters, serializers
 from .batch_views import ServerBatchActions
 from .gpu_views import GPUAssignmentActions
@@ -26,6 +27,7 @@ class DatacenterViewSet(DatacenterOverviewAction, ResourceViewSet):
     serializer_class = serializers.DatacenterSerializer
     filterset_class = filters.DatacenterFilter
     pagination_class = None
+    service = crud.Resource(Datacenter)
 
     @extend_schema(responses=serializers.DatacenterListItemSerializer(many=True))
     def list(self, request, *args, **kwargs):
@@ -40,6 +42,7 @@ class EnvironmentViewSet(ResourceViewSet):
     serializer_class = serializers.EnvironmentSerializer
     filterset_class = filters.EnvironmentFilter
     pagination_class = None
+    service = crud.Resource(Environment)
 
 
 class ServerViewSet(ServerTreeAction, ServerBatchActions, ResourceViewSet):
@@ -48,6 +51,7 @@ class ServerViewSet(ServerTreeAction, ServerBatchActions, ResourceViewSet):
     serializer_class = serializers.ServerSerializer
     detail_serializer_class = serializers.ServerDetailSerializer
     filterset_class = filters.ServerFilter
+    service = crud.Resource(Server)
 
 
 class ContainerViewSet(SortOrderActions, OwnedResourceViewSet):
@@ -56,15 +60,18 @@ class ContainerViewSet(SortOrderActions, OwnedResourceViewSet):
     serializer_class = serializers.ContainerSerializer
     detail_serializer_class = serializers.ContainerDetailSerializer
     filterset_class = filters.ContainerFilter
+    service = containers
 
 
 class ServiceViewSet(SortOrderActions, OwnedResourceViewSet):
     queryset = Service.objects.with_related()
     serializer_class = serializers.ServiceSerializer
     filterset_class = filters.ServiceFilter
+    service = crud.Resource(Service)
 
 
 class GPUViewSet(GPUAssignmentActions, GPUUtilizationAction, SortOrderActions, ResourceViewSet):
     queryset = GPU.objects.with_related()
     serializer_class = serializers.GPUSerializer
     filterset_class = filters.GPUFilter
+    service = crud.Resource(GPU)

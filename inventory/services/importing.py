@@ -20,6 +20,7 @@ from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
 from audit.choices import Action
 from audit.context import get_context
 from audit.recorder import spec_for
+from itam.errors import Invalid
 
 from ..choices import GPUStatus, ReleaseReason
 from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
@@ -31,12 +32,12 @@ from ..resources import (
     GPUResource,
     ServerResource,
     ServiceResource,
-    PortMappingsWidget,
     field_validator,
-    mapping_dicts,
 )
 from ..workbook import cyclic_gc_paused, normalize_header
+from .containers import MappingReplacements, same_mappings
 from .gpu_assignment import recorded_name
+from .ownership import claim_for_creator
 
 REQUIRED = "This field is required."
 MISSING_COLUMN = "Required column is missing."
@@ -111,7 +112,7 @@ def import_workbook(sheets, *, user=None, overwrite=False, dry_run=False, progre
                 IMPORTERS[resource_class](plan, report.sheets[resource_class.report_key], progress).run(sheet)
         if report.ok and not dry_run:
             try:
-                with transaction.atomic():
+                with transaction.atomic(), plan.mappings.recorded():  # containers' entries show their mappings
                     plan.write()
             except IntegrityError as exc:  # someone changed the same rows since they were checked
                 resource = RESOURCE_BY_MODEL.get(getattr(exc, "model", None), SHEET_RESOURCES[0])
@@ -150,7 +151,7 @@ class Plan:
         self.failed = defaultdict(set)  # model -> keys of rows that had errors
         self.creates = defaultdict(list)
         self.updates = defaultdict(list)  # model -> [(obj, changed attrs, old audit values)]
-        self.mappings = []  # (container, [unsaved PortMapping], replace existing?)
+        self.mappings = MappingReplacements()
         self.assignee_changes = []  # (gpu, new assignee or None)
 
     def environment(self, text):
@@ -201,7 +202,7 @@ class Plan:
         # simple-history asks for each row's user through a request-local lookup unless the
         # object names it: naming it here saves that lookup on every history row.
         for objs in [*self.creates.values(), [obj for rows in self.updates.values() for obj, _, _ in rows],
-                     [m for _, mappings, _ in self.mappings for m in mappings]]:
+                     self.mappings.new_mappings()]:
             for obj in objs:
                 obj._history_user = self.user
         for model in (Datacenter, Server, Container, Service, GPU):
@@ -220,17 +221,9 @@ class Plan:
             old = {obj.pk: values for obj, _, values in self.updates[model]}
             bulk_update_with_audit(model, objs, fields or ["updated_at"], action=Action.IMPORT, old_values=old)
         if model is Container:
-            self.write_mappings()
+            self.mappings.write()
         if model is GPU:
             self.write_assignments()
-
-    def write_mappings(self):
-        replaced = [c.pk for c, _, replace in self.mappings if replace]
-        for chunk in _chunks(replaced):
-            PortMapping.objects.filter(container_id__in=chunk).delete()
-        new = [m for _, mappings, _ in self.mappings for m in mappings]
-        if new:
-            bulk_create_with_audit(PortMapping, new)  # history only: the container's entry names them
 
     def write_assignments(self):
         """Close the open assignment of every GPU whose assignee changed; open the new ones."""
@@ -524,15 +517,17 @@ class SheetImporter:
         return set()
 
     def set_owner(self, row, obj, is_new):
-        """Owner: a username; blank means the importing admin on create, unchanged on update."""
+        """Owner: a username; blank means the importing admin on create (owner = creator),
+        unchanged on update."""
         if row.get("Owner") is not None:
             return self.set_user(row, obj, "Owner", "owner")
         if not is_new:
             return set()
-        if self.plan.user is None:
+        try:
+            claim_for_creator(obj, self.plan.user)
+        except Invalid:
             row.error("Owner", "Give the owner's username: there is no importing user to default to.")
             return set()
-        obj.owner = self.plan.user
         return {"owner"}
 
 
@@ -581,22 +576,17 @@ class ContainerImporter(SheetImporter):
         changed |= self.set_user(row, obj, "Assigned User", "assigned_user")
         # A container whose server row failed has no server, so no mapping chains to describe.
         on_server = obj.server_id is not None or Container.server.is_cached(obj)
-        if row.has("Port Mappings") and on_server:
-            changed |= self.plan_mappings(obj, row.get("Port Mappings"), is_new)
+        if (is_new or row.has("Port Mappings")) and on_server:
+            changed |= self.plan_mappings(obj, row.get("Port Mappings") or [], is_new)
         return changed
 
     def plan_mappings(self, container, wanted, is_new):
-        """Replace the container's mappings with ``wanted`` when they differ (as a set)."""
-        existing = [] if is_new else list(container.port_mappings.all())
-        if not is_new and _comparable(mapping_dicts(existing)) == _comparable(wanted):
+        """Replace the container's mappings with ``wanted`` when they differ (the container
+        service's rules; a new container's entry lists its mappings, even none)."""
+        existing = None if is_new else list(container.port_mappings.all())
+        if not is_new and same_mappings(existing, wanted):
             return set()
-        new = [self.new_mapping(container, m) for m in wanted]
-        if new or existing:
-            container._audit_extra_changes = {"port_mappings": {
-                "old": None if is_new else [m.mapping_chain for m in existing],
-                "new": [m.mapping_chain for m in new],
-            }}
-        self.plan.mappings.append((container, new, not is_new))
+        self.plan.mappings.add(container, existing, [self.new_mapping(container, m) for m in wanted])
         return {"port_mappings"}
 
     def new_mapping(self, container, values):
@@ -606,10 +596,6 @@ class ContainerImporter(SheetImporter):
         for attr, value in values.items():
             setattr(mapping, attr, value)
         return mapping
-
-
-def _comparable(mappings):
-    return sorted(tuple(str(m[k]) for k in PortMappingsWidget.MAPPING_KEYS) for m in mappings)
 
 
 class ServiceImporter(SheetImporter):

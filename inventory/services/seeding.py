@@ -32,6 +32,7 @@ from ..choices import (
     ServiceType,
 )
 from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from .containers import MappingReplacements
 
 # --- initial data -------------------------------------------------------------------------
 
@@ -231,10 +232,6 @@ class FleetBuilder:
                     description=template.side_name,
                 ),
             ]
-            # The container's audit entry lists its mappings, as an API create would.
-            container._audit_extra_changes = {
-                "port_mappings": {"old": [], "new": [m.mapping_chain for m in container._mappings]}
-            }
             containers.append(container)
         return containers
 
@@ -331,8 +328,12 @@ def seed_fleet(size=SMALL_FLEET, seed=0, now=None):
     servers = bulk_create_with_audit(Server, builder.servers(datacenters, environments, people)) if datacenters else []
 
     containers = [c for server in servers for c in builder.containers(server, people)]
-    containers = bulk_create_with_audit(Container, containers)
-    mappings = bulk_create_with_history([m for c in containers for m in c._mappings], PortMapping, batch_size=1000)
+    new_mappings = MappingReplacements()  # each container's entry lists its mappings, as an API create's does
+    for container in containers:
+        new_mappings.add(container, None, container._mappings)
+    with new_mappings.recorded():
+        containers = bulk_create_with_audit(Container, containers)
+    mappings = new_mappings.write()
     services = bulk_create_with_audit(Service, [s for c in containers for s in builder.services(c)])
     gpus = bulk_create_with_audit(GPU, [g for server in servers for g in builder.gpus(server, people)])
     assignments = bulk_create_with_history([a for g in gpus for a in g._assignments], GPUAssignment, batch_size=1000)

@@ -3,7 +3,9 @@
 - Model fields map onto the fields of ``itam.api.fields`` (trimming, blank = null, numeric
   strings, strict booleans, UTC datetimes, normalised IPs), so resources declare nothing.
 - Uniqueness is a business-rule conflict (422 with ``errors`` on the field, API.md §1.7),
-  not a 400: ``itam.persistence.save_unique`` checks it just before saving.
+  not a 400: the services check it just before saving (``itam.persistence.save_unique``).
+- Serializers validate and represent; they never write. The viewset hands the validated
+  data to its resource's service.
 """
 from functools import cached_property
 
@@ -12,8 +14,6 @@ from rest_framework import serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
 from rest_framework.validators import UniqueValidator
-
-from itam.persistence import changes_anything, save_unique
 
 from . import fields
 
@@ -65,20 +65,19 @@ class ModelSerializer(serializers.ModelSerializer):
         get_attribute/to_representation round trip per field dominates a page of 100 rows."""
         return [(field.field_name, fast_reader(field)) for field in self._readable_fields]
 
-    def create(self, validated_data):
-        instance = self.Meta.model(**validated_data)
-        save_unique(instance)
-        return instance
+    def save(self, **kwargs):
+        raise NotImplementedError("Serializers validate only; the resource's service writes.")
 
-    def update(self, instance, validated_data):
-        """Apply and save; a body that changes nothing saves nothing (clients send back the
-        whole object they received, and ``updated_at`` should not move for that)."""
-        if not changes_anything(instance, validated_data):
-            return instance
-        for name, value in validated_data.items():
-            setattr(instance, name, value)
-        save_unique(instance)
-        return instance
+
+def written_fields(serializer_class):
+    """``{API field name: model attribute}`` of the fields a client writes through
+    ``serializer_class`` (a relation by its id column; nested lists left out)."""
+    model = serializer_class.Meta.model
+    return {
+        name: model._meta.get_field(field.source).attname
+        for name, field in serializer_class().fields.items()
+        if not field.read_only and not isinstance(field, serializers.ListSerializer)
+    }
 
 
 # Field classes whose representation of a database value is the value itself (or float()).

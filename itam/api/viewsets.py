@@ -7,17 +7,16 @@ Behaviour shared by all resources (API.md §1):
   through the detail queryset: create -> 201, update -> 200, delete -> 200 with ``data: null``;
   messages "<Noun> created." / "updated." / "deleted.";
 - every write runs in one transaction; the object is locked (``select_for_update``) while a
-  write decides on it;
+  write decides on it; the serializer validates, the resource's ``service`` writes;
 - a body that is not a JSON object -> 400;
 - checks in the order of §1.4: DRF authenticates and checks the role before dispatching
   (so before 405); the object lookup (404) comes before the ownership check (403);
-- deleting an object still referenced (``on_delete=PROTECT``) -> 422 naming what is left.
+- deleting an object still referenced (``on_delete=PROTECT``) -> 422 naming what is left
+  (the service's conflict).
 """
-from collections import Counter
 from collections.abc import Mapping
 
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
@@ -25,7 +24,6 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from .exceptions import Conflict
 from .fastread import FastReadMixin
 from .permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
 
@@ -48,6 +46,9 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     # Lists read ``queryset``; the detail endpoint and write responses read ``detail_queryset``.
     detail_queryset = None
     detail_serializer_class = None
+    # What writes the resource: ``create(values, *, creator)``, ``update(instance, values)``
+    # and ``delete(instance)``, each returning or raising as a service does (itam.errors).
+    service = None
 
     @property
     def noun(self):
@@ -105,27 +106,24 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     @extend_schema(responses={200: None})
     @transaction.atomic
     def destroy(self, request, *args, **kwargs):
-        instance = self.get_object()
-        try:
-            self.perform_destroy(instance)
-        except (ProtectedError, RestrictedError) as exc:
-            raise Conflict(still_referenced_message(instance, exc)) from exc
+        self.perform_destroy(self.get_object())
         response = Response(None)
         response.message = f"{self.noun} deleted."
         return response
 
+    # The serializer has validated; the service writes.
+    def perform_create(self, serializer):
+        serializer.instance = self.service.create(serializer.validated_data, creator=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = self.service.update(serializer.instance, serializer.validated_data)
+
+    def perform_destroy(self, instance):
+        self.service.delete(instance)
+
 
 class OwnedResourceViewSet(ResourceViewSet):
-    """Any user may create (and becomes the owner); only the owner or an admin may change."""
+    """Any user may create (and becomes the owner: the service's rule); only the owner or an
+    admin may change."""
 
     permission_classes = [IsOwnerOrAdmin]
-
-    def perform_create(self, serializer):
-        serializer.save(owner=self.request.user)
-
-
-def still_referenced_message(instance, exc):
-    """'This datacenter still has 3 servers; delete or move them first.'"""
-    counts = Counter(type(obj)._meta for obj in getattr(exc, "protected_objects", None) or exc.restricted_objects)
-    parts = [f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}" for meta, n in counts.items()]
-    return f"This {instance._meta.verbose_name} still has {', '.join(parts)}; delete or move them first."
