@@ -116,11 +116,6 @@ def _dotted_names(path):
             and n.value.count(".") >= 2 and " " not in n.value}
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="slice B of issue 14 (each model owns its change representation): audit.recorder still "
-    "loads the apps' API serializers by import_string",
-)
 def test_audit_loads_no_app_api_by_name():
     named = sorted(f"{m} names {name}" for m in AUDIT for name in _dotted_names(MODULES[m])
                    if any(_is_under(name, api) for api in APP_APIS))
