@@ -7,20 +7,23 @@ from django.contrib.auth import login as start_session
 from django.contrib.auth import logout as end_session
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
-
-from itam.api.exceptions import Conflict
+from itam.errors import Conflict, Forbidden, Unauthenticated
 from itam.persistence import save_unique
 
-from .authentication import REVOKED_TOKEN, RefreshToken, RevokedTokenError, token_is_current
+from .authentication import (
+    INVALID_REFRESH,
+    REVOKED_TOKEN,
+    RefreshToken,
+    parse_refresh,
+    refresh_or_none,
+    token_is_current,
+    token_user_id,
+)
 from .choices import Role
 from .models import User, UserPreference
 
 INVALID_CREDENTIALS = "Invalid username or password."
 ACCOUNT_DISABLED = "This account is disabled."
-INVALID_REFRESH = "Refresh token is invalid or expired."
 LAST_ADMIN = "At least one active administrator must remain."
 
 
@@ -44,22 +47,6 @@ def revoke_all_tokens(user):
     user.tokens_valid_after = timezone.now()
 
 
-def _token_user_id(token):
-    try:
-        return int(token.get(jwt_settings.USER_ID_CLAIM))
-    except (TypeError, ValueError):
-        return None
-
-
-def _parse_refresh(raw):
-    try:
-        return RefreshToken(raw)
-    except RevokedTokenError:
-        raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
-    except TokenError:
-        raise exceptions.AuthenticationFailed(INVALID_REFRESH)
-
-
 # --- login, refresh, logout --------------------------------------------------------------
 
 def check_credentials(username, password):
@@ -68,11 +55,11 @@ def check_credentials(username, password):
     user = User.objects.filter(username=username).first()
     if user is None:
         User().set_password(password)  # spend the hashing time anyway: no user enumeration by timing
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+        raise Unauthenticated(INVALID_CREDENTIALS)
     if not user.check_password(password):
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+        raise Unauthenticated(INVALID_CREDENTIALS)
     if not user.is_active:
-        raise exceptions.PermissionDenied(ACCOUNT_DISABLED)
+        raise Forbidden(ACCOUNT_DISABLED)
     return user
 
 
@@ -87,12 +74,12 @@ def login(http_request, username, password):
 @transaction.atomic
 def rotate_refresh_token(raw_refresh):
     """A new pair for a valid refresh token, which is revoked (used once)."""
-    refresh = _parse_refresh(raw_refresh)
-    user = User.objects.filter(pk=_token_user_id(refresh), is_active=True).first()
+    refresh = parse_refresh(raw_refresh)
+    user = User.objects.filter(pk=token_user_id(refresh), is_active=True).first()
     if user is None:
-        raise exceptions.AuthenticationFailed(INVALID_REFRESH)
+        raise Unauthenticated(INVALID_REFRESH)
     if not token_is_current(refresh, user) or not revoke_token(refresh):
-        raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
+        raise Unauthenticated(REVOKED_TOKEN)
     return issue_tokens(user)
 
 
@@ -103,11 +90,8 @@ def logout(http_request, user, access_token=None, raw_refresh=None):
     if access_token is not None:
         revoke_token(access_token)
     if raw_refresh:
-        try:
-            refresh = RefreshToken(raw_refresh)
-        except TokenError:
-            refresh = None
-        if refresh is not None and _token_user_id(refresh) == user.pk:
+        refresh = refresh_or_none(raw_refresh)
+        if refresh is not None and token_user_id(refresh) == user.pk:
             revoke_token(refresh)
     end_session(http_request)
 
