@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from itam.api.exceptions import Conflict
+from itam.errors import DomainError
 
 from . import services
 from .models import User, UserPreference
@@ -36,8 +36,8 @@ class UserChangeForm(auth_forms.UserChangeForm):
         role, is_active = cleaned.get("role", user.role), cleaned.get("is_active", user.is_active)
         try:
             services.ensure_admin_remains(user, role, is_active)
-        except Conflict as conflict:
-            raise ValidationError(str(conflict.detail)) from None
+        except DomainError as exc:
+            raise ValidationError(exc.messages()) from None
         return cleaned
 
 

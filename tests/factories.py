@@ -1,5 +1,6 @@
 """factory_boy factories shared by every app's tests."""
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import Role
@@ -143,9 +144,10 @@ class GPUAssignmentFactory(factory.django.DjangoModelFactory):
 
 def hold(gpu, user):
     """Make ``user`` the holder of ``gpu`` with an open assignment (test data, no audit action)."""
-    gpu.refresh_from_db()
-    gpu_assignment.set_holder(gpu, user)
-    gpu.save()
-    assignment = gpu_assignment.new_assignment(gpu, user, by=None, by_name="Admin", assigned_at=timezone.now())
-    assignment.save()
+    with transaction.atomic():  # the rows refer to each other: checked together at commit
+        gpu.refresh_from_db()
+        gpu_assignment.set_holder(gpu, user)
+        gpu.save()
+        assignment = gpu_assignment.new_assignment(gpu, user, by=None, by_name="Admin", assigned_at=timezone.now())
+        assignment.save()
     return assignment

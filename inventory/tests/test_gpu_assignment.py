@@ -6,7 +6,7 @@ from django.utils import timezone as dj_timezone
 
 from audit.models import AuditLog
 from inventory.models import GPU, GPUAssignment
-from tests.factories import GPUAssignmentFactory, GPUFactory, ServerFactory, UserFactory
+from tests.factories import GPUAssignmentFactory, GPUFactory, ServerFactory, UserFactory, hold
 
 UTC = timezone.utc
 HOUR_AGO = dj_timezone.now() - timedelta(hours=1)
