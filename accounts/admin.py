@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from simple_history.admin import SimpleHistoryAdmin
 
+from itam.admin_mixins import SafeRevertMixin
 from itam.errors import DomainError
 
 from . import services
@@ -54,7 +55,7 @@ class UserPreferenceInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = PasswordChangeForm
@@ -74,6 +75,9 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     filter_horizontal = ()
     inlines = (UserPreferenceInline,)
     list_per_page = 50
+    # A revert never brings an old password back (it changes through the password form only).
+    revert_keeps = ("password",)
+    revert_note = "Reverting never restores an old password."
 
     def save_model(self, request, obj, form, change):
         if change and "is_active" in form.changed_data and not obj.is_active:

@@ -11,6 +11,7 @@ from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from .querysets import count_of
+from .services.gpu_assignment import HOLDER_FIELDS
 
 
 @admin.display(description="environment", ordering="environment__sort_order")
@@ -148,6 +149,9 @@ class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
     search_fields = ("model", "server__name", "assigned_to__username", "assigned_to__display_name")
     autocomplete_fields = ("server",)
     readonly_fields = ("assigned_to", "created_at", "updated_at")
+    revert_keeps = HOLDER_FIELDS
+    revert_note = ("Reverting restores this GPU's description only (model, memory, index, usage, notes). "
+                   "Its status and who holds it stay as they are: they change only through Assign and Release.")
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()

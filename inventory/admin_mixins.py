@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from simple_history.admin import SimpleHistoryAdmin
 
+from itam.admin_mixins import SafeRevertMixin
+
 
 def badge(label, color):
     """A coloured pill, the same markup the dashboard uses (templates/itam/badge.html)."""
@@ -37,8 +39,9 @@ def count_column(annotation, description):
     return column
 
 
-class InventoryAdmin(SimpleHistoryAdmin):
-    """Base of every ITAM ModelAdmin: history and revert, pages sized for large fleets."""
+class InventoryAdmin(SafeRevertMixin, SimpleHistoryAdmin):
+    """Base of every ITAM ModelAdmin: history and a revert that keeps the rules, pages
+    sized for large fleets."""
 
     list_per_page = 50
     list_max_show_all = 500
