@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from itam.admin_mixins import SafeRevertMixin
+from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin
 from itam.errors import DomainError
 
 from . import services
@@ -55,7 +55,7 @@ class UserPreferenceInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = PasswordChangeForm
@@ -83,6 +83,9 @@ class UserAdmin(SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
         if change and "is_active" in form.changed_data and not obj.is_active:
             services.revoke_all_tokens(obj)
         super().save_model(request, obj, form, change)
+
+    def delete_object(self, request, obj):
+        services.delete_user(obj, actor=request.user)  # the API's rules: not yourself, not the last admin, holds nothing
 
 
 # ITAM's permissions come from the user's role, not from groups, and JWT revocation is

@@ -8,7 +8,7 @@ from django.contrib.auth import logout as end_session
 from django.db import transaction
 from django.utils import timezone
 from itam.errors import Conflict, Forbidden, Unauthenticated
-from itam.persistence import save_unique
+from itam.persistence import delete_unreferenced, save_unique
 
 from .authentication import (
     INVALID_REFRESH,
@@ -177,7 +177,7 @@ def delete_user(user, *, actor):
     ]
     if holdings:
         raise Conflict(f"User still owns or holds {', '.join(holdings)}; reassign them or deactivate the user instead.")
-    user.delete()
+    delete_unreferenced(user)
 
 
 # --- preferences ---------------------------------------------------------------------------

@@ -159,7 +159,11 @@ class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
 
 @admin.register(GPUAssignment)
 class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
-    """The assignment history is written by the assign/release service only: read-only here."""
+    """The assignment history is written by the assign/release service only: read-only here.
+    It goes with its GPU (as DELETE /api/gpus/{id} takes it), so deleting a GPU or server
+    needs no permission on it."""
+
+    deleted_with_parent = True
 
     list_display = ("gpu", "user_name", "purpose", "assigned_at", "expires_at", "released_at", "release_reason")
     list_select_related = ("gpu__server",)

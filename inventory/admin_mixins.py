@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from simple_history.admin import SimpleHistoryAdmin
 
-from itam.admin_mixins import SafeRevertMixin
+from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin
 
 
 def badge(label, color):
@@ -39,9 +39,9 @@ def count_column(annotation, description):
     return column
 
 
-class InventoryAdmin(SafeRevertMixin, SimpleHistoryAdmin):
-    """Base of every ITAM ModelAdmin: history and a revert that keeps the rules, pages
-    sized for large fleets."""
+class InventoryAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin):
+    """Base of every ITAM ModelAdmin: history and a revert that keep the rules, deletes
+    through the API's service, pages sized for large fleets."""
 
     list_per_page = 50
     list_max_show_all = 500

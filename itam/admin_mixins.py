@@ -1,5 +1,11 @@
 """Admin building blocks shared by every app (inventory-only ones live in inventory.admin_mixins)."""
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+
+from .errors import DomainError
+from .persistence import delete_unreferenced
 
 
 class ReadOnlyAdminMixin:
@@ -80,3 +86,58 @@ class RevertChecks:
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 self.add_error(name if name in self.fields else None, messages)
+
+
+class ServiceDeleteMixin:
+    """For a ModelAdmin: deletes (the delete page and the "Delete selected" action) go
+    through the same service as the API's DELETE (``delete_object``; by default
+    ``itam.persistence.delete_unreferenced``), all or nothing, and a refusal
+    (``itam.errors.DomainError``) is shown as an error message, not a 500.
+
+    What the API deletes with its parent (an admin whose model sets ``deleted_with_parent``,
+    e.g. a GPU's assignment history) needs no delete permission of its own: Django's
+    confirmation page still lists it."""
+
+    def delete_object(self, request, obj):
+        delete_unreferenced(obj)
+
+    def delete_model(self, request, obj):
+        self.delete_object(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_object(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        with_parent = {model._meta.verbose_name for model, model_admin in self.admin_site._registry.items()
+                       if getattr(model_admin, "deleted_with_parent", False)}
+        return deleted, counts, perms_needed - with_parent, protected
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)  # one transaction (Django's)
+        except DomainError as exc:
+            return self._refused(request, exc)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            action, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (self._all_or_nothing(action), name, description)
+        return actions
+
+    def _all_or_nothing(self, action):
+        def delete_selected(modeladmin, request, queryset):
+            try:
+                with transaction.atomic():
+                    return action(modeladmin, request, queryset)
+            except DomainError as exc:
+                self._refused(request, exc)
+                return None
+        return delete_selected
+
+    def _refused(self, request, exc):
+        for message in exc.messages():
+            self.message_user(request, f"Nothing was deleted: {message}", messages.ERROR)
+        return HttpResponseRedirect(request.get_full_path())

@@ -1,13 +1,15 @@
-"""Saving model instances under the domain's rules, for services on every write path.
+"""Saving and deleting model instances under the domain's rules, for services on every write path.
 
 Uniqueness is a business-rule conflict (``itam.errors.Conflict`` naming the field, a 422 on
 the API, a form error in the admin), checked case-insensitively from the model's own unique
 constraints just before saving; a unique violation raised by a concurrent writer becomes the
 same conflict.
 """
+from collections import Counter
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F, UniqueConstraint
+from django.db.models import F, ProtectedError, RestrictedError, UniqueConstraint
 
 from .errors import Conflict
 
@@ -35,6 +37,25 @@ def save_unique(instance):
     except IntegrityError:
         ensure_unique(instance)
         raise
+
+
+def delete_unreferenced(instance):
+    """Delete ``instance`` with what cascades from it (a server's containers, GPUs and their
+    assignment history), unless objects that must not go with it still refer to it
+    (``on_delete=PROTECT``: a datacenter's servers): then nothing is deleted and the
+    ``Conflict`` names them."""
+    try:
+        with transaction.atomic():
+            instance.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        raise Conflict(still_referenced_message(instance, exc)) from None
+
+
+def still_referenced_message(instance, exc):
+    """'This datacenter still has 3 servers; delete or move them first.'"""
+    counts = Counter(type(obj)._meta for obj in getattr(exc, "protected_objects", None) or exc.restricted_objects)
+    parts = [f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}" for meta, n in counts.items()]
+    return f"This {instance._meta.verbose_name} still has {', '.join(parts)}; delete or move them first."
 
 
 def ensure_unique(instance):

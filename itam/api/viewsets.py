@@ -13,11 +13,9 @@ Behaviour shared by all resources (API.md §1):
   (so before 405); the object lookup (404) comes before the ownership check (403);
 - deleting an object still referenced (``on_delete=PROTECT``) -> 422 naming what is left.
 """
-from collections import Counter
 from collections.abc import Mapping
 
 from django.db import transaction
-from django.db.models import ProtectedError, RestrictedError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema
@@ -25,7 +23,8 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from .exceptions import Conflict
+from itam.persistence import delete_unreferenced
+
 from .fastread import FastReadMixin
 from .permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
 
@@ -105,14 +104,13 @@ class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
     @extend_schema(responses={200: None})
     @transaction.atomic
     def destroy(self, request, *args, **kwargs):
-        instance = self.get_object()
-        try:
-            self.perform_destroy(instance)
-        except (ProtectedError, RestrictedError) as exc:
-            raise Conflict(still_referenced_message(instance, exc)) from exc
+        self.perform_destroy(self.get_object())
         response = Response(None)
         response.message = f"{self.noun} deleted."
         return response
+
+    def perform_destroy(self, instance):
+        delete_unreferenced(instance)  # 422 naming what still refers to it (itam.errors.Conflict)
 
 
 class OwnedResourceViewSet(ResourceViewSet):
@@ -122,10 +120,3 @@ class OwnedResourceViewSet(ResourceViewSet):
 
     def perform_create(self, serializer):
         serializer.save(owner=self.request.user)
-
-
-def still_referenced_message(instance, exc):
-    """'This datacenter still has 3 servers; delete or move them first.'"""
-    counts = Counter(type(obj)._meta for obj in getattr(exc, "protected_objects", None) or exc.restricted_objects)
-    parts = [f"{n} {meta.verbose_name if n == 1 else meta.verbose_name_plural}" for meta, n in counts.items()]
-    return f"This {instance._meta.verbose_name} still has {', '.join(parts)}; delete or move them first."
