@@ -64,7 +64,7 @@ def test_a_holder_other_than_the_open_assignment_user_is_refused(held):
 
 def test_a_gpu_cannot_point_at_another_gpus_open_assignment(held):
     gpu, user = held
-    other_gpu = GPUFactory(server=gpu.server, index=gpu.index + 1)
+    other_gpu = GPUFactory(server=gpu.server, index=(gpu.index + 1) % 16)
     # The other GPU claims the first GPU's key: the key names the first GPU's id, not its own.
     refused(lambda: GPU.objects.filter(pk=other_gpu.pk).update(
         status="in_use", assigned_to=user, holding_id=gpu.pk * KEY + user.pk))
