@@ -21,6 +21,9 @@ from . import services
 from .models import User, UserPreference
 
 
+PROFILE_FIELDS = ("username", "display_name", "email", "role", "is_active")
+
+
 class UserCreationForm(auth_forms.UserCreationForm):
     class Meta(auth_forms.UserCreationForm.Meta):
         model = User
@@ -80,9 +83,12 @@ class UserAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoU
     revert_note = "Reverting never restores an old password."
 
     def save_model(self, request, obj, form, change):
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            services.revoke_all_tokens(obj)
-        super().save_model(request, obj, form, change)
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The API's write: last-admin rule (also checked by the form), tokens revoked on deactivation.
+        changes = {name: getattr(obj, name) for name in form.changed_data if name in PROFILE_FIELDS}
+        services.update_user(User.objects.get(pk=obj.pk), changes)
+        obj.refresh_from_db()
 
     def delete_object(self, request, obj):
         services.delete_user(obj, actor=request.user)  # the API's rules: not yourself, not the last admin, holds nothing
