@@ -53,7 +53,7 @@ def status_for(holder_id, requested=None, current=None):
 def check_status_change(gpu, status):
     """A held GPU's status changes only by releasing it (Conflict otherwise)."""
     if gpu.assigned_to_id is not None and status is not None and status != gpu.status:
-        raise Conflict(STATUS_LOCKED_BY_HOLDER, field="status")
+        raise Conflict(STATUS_LOCKED_BY_HOLDER)
 
 
 # --- holding keys (in memory; the callers write) -------------------------------------------
