@@ -86,8 +86,9 @@ class UserAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoU
         if not change:
             return super().save_model(request, obj, form, change)
         # The API's write: last-admin rule (also checked by the form), tokens revoked on deactivation.
-        changes = {name: getattr(obj, name) for name in form.changed_data if name in PROFILE_FIELDS}
-        services.update_user(User.objects.get(pk=obj.pk), changes)
+        stored = User.objects.get(pk=obj.pk)  # a revert's form starts from the old version: compare with the row
+        changes = {name: getattr(obj, name) for name in PROFILE_FIELDS if getattr(obj, name) != getattr(stored, name)}
+        services.update_user(stored, changes)
         obj.refresh_from_db()
 
     def delete_object(self, request, obj):
