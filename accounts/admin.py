@@ -14,10 +14,14 @@ from django.core.exceptions import ValidationError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from itam.api.exceptions import Conflict
+from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin
+from itam.errors import DomainError
 
 from . import services
 from .models import User, UserPreference
+
+
+PROFILE_FIELDS = ("username", "display_name", "email", "role", "is_active")
 
 
 class UserCreationForm(auth_forms.UserCreationForm):
@@ -36,8 +40,8 @@ class UserChangeForm(auth_forms.UserChangeForm):
         role, is_active = cleaned.get("role", user.role), cleaned.get("is_active", user.is_active)
         try:
             services.ensure_admin_remains(user, role, is_active)
-        except Conflict as conflict:
-            raise ValidationError(str(conflict.detail)) from None
+        except DomainError as exc:
+            raise ValidationError(exc.messages()) from None
         return cleaned
 
 
@@ -54,7 +58,7 @@ class UserPreferenceInline(admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = PasswordChangeForm
@@ -74,11 +78,21 @@ class UserAdmin(SimpleHistoryAdmin, DjangoUserAdmin):
     filter_horizontal = ()
     inlines = (UserPreferenceInline,)
     list_per_page = 50
+    # A revert never brings an old password back (it changes through the password form only).
+    revert_keeps = ("password",)
+    revert_note = "Reverting never restores an old password."
 
     def save_model(self, request, obj, form, change):
-        if change and "is_active" in form.changed_data and not obj.is_active:
-            services.revoke_all_tokens(obj)
-        super().save_model(request, obj, form, change)
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # The API's write: last-admin rule (also checked by the form), tokens revoked on deactivation.
+        stored = User.objects.get(pk=obj.pk)  # a revert's form starts from the old version: compare with the row
+        changes = {name: getattr(obj, name) for name in PROFILE_FIELDS if getattr(obj, name) != getattr(stored, name)}
+        services.update_user(stored, changes)
+        obj.refresh_from_db()
+
+    def delete_object(self, request, obj):
+        services.delete_user(obj, actor=request.user)  # the API's rules: not yourself, not the last admin, holds nothing
 
 
 # ITAM's permissions come from the user's role, not from groups, and JWT revocation is

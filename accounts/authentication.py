@@ -28,10 +28,12 @@ from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from audit import context
+from itam import errors
 from itam.api.statements import SLOT_INT, SLOT_TEXT, Statement
 
 ISSUED_AT_US_CLAIM = "iat_us"
 INVALID_TOKEN = "Token is invalid or expired."
+INVALID_REFRESH = "Refresh token is invalid or expired."
 REVOKED_TOKEN = "Token has been revoked."
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -98,6 +100,39 @@ class RefreshToken(PreciseIssueTimeMixin, tokens.RefreshToken):
     access_token_class = AccessToken
     # Each token gets its own issue time rather than inheriting the refresh token's.
     no_copy_claims = (*tokens.RefreshToken.no_copy_claims, ISSUED_AT_US_CLAIM)
+
+
+# --- token plumbing for accounts.services (which speaks no simplejwt) ----------------------
+
+def token_user_id(token):
+    """The user id a validated token names, or None when the claim is not an integer."""
+    try:
+        return int(token.get(jwt_settings.USER_ID_CLAIM))
+    except (TypeError, ValueError):
+        return None
+
+
+def token_id(token):
+    """A validated token's id (``jti``)."""
+    return token.get(jwt_settings.JTI_CLAIM)
+
+
+def parse_refresh(raw):
+    """A validated refresh token; ``itam.errors.Unauthenticated`` when revoked or invalid."""
+    try:
+        return RefreshToken(raw)
+    except RevokedTokenError:
+        raise errors.Unauthenticated(REVOKED_TOKEN) from None
+    except TokenError:
+        raise errors.Unauthenticated(INVALID_REFRESH) from None
+
+
+def refresh_or_none(raw):
+    """A validated refresh token, or None for anything that is not one (logout ignores it)."""
+    try:
+        return RefreshToken(raw)
+    except TokenError:
+        return None
 
 
 class RevocableJWTAuthentication(JWTAuthentication):

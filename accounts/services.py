@@ -8,20 +8,25 @@ from django.contrib.auth import login as start_session
 from django.contrib.auth import logout as end_session
 from django.db import transaction
 from django.utils import timezone
-from rest_framework import exceptions
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
-from itam.api.exceptions import Conflict
-from itam.persistence import delete, save_unique
+from itam.errors import Conflict, Forbidden, Unauthenticated
+from itam.persistence import delete_unreferenced, save_unique
 
-from .authentication import REVOKED_TOKEN, RefreshToken, RevokedTokenError, token_is_current
+from .authentication import (
+    INVALID_REFRESH,
+    REVOKED_TOKEN,
+    RefreshToken,
+    parse_refresh,
+    refresh_or_none,
+    token_id,
+    token_is_current,
+    token_user_id,
+)
 from .choices import Role
 from .models import User, UserPreference
 
 INVALID_CREDENTIALS = "Invalid username or password."
 ACCOUNT_DISABLED = "This account is disabled."
-INVALID_REFRESH = "Refresh token is invalid or expired."
 LAST_ADMIN = "At least one active administrator must remain."
 
 
@@ -44,23 +49,7 @@ def revoke_all_tokens(user, *, keep=None):
     """Every token and session issued to ``user`` until now stops working, except the access
     token ``keep`` (the caller saves both fields)."""
     user.tokens_valid_after = timezone.now()
-    user.kept_token_jti = None if keep is None else keep.get(jwt_settings.JTI_CLAIM)
-
-
-def _token_user_id(token):
-    try:
-        return int(token.get(jwt_settings.USER_ID_CLAIM))
-    except (TypeError, ValueError):
-        return None
-
-
-def _parse_refresh(raw):
-    try:
-        return RefreshToken(raw)
-    except RevokedTokenError:
-        raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
-    except TokenError:
-        raise exceptions.AuthenticationFailed(INVALID_REFRESH)
+    user.kept_token_jti = None if keep is None else token_id(keep)
 
 
 # --- login, refresh, logout --------------------------------------------------------------
@@ -71,11 +60,11 @@ def check_credentials(username, password):
     user = User.objects.filter(username=username).first()
     if user is None:
         User().set_password(password)  # spend the hashing time anyway: no user enumeration by timing
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+        raise Unauthenticated(INVALID_CREDENTIALS)
     if not user.check_password(password):
-        raise exceptions.AuthenticationFailed(INVALID_CREDENTIALS)
+        raise Unauthenticated(INVALID_CREDENTIALS)
     if not user.is_active:
-        raise exceptions.PermissionDenied(ACCOUNT_DISABLED)
+        raise Forbidden(ACCOUNT_DISABLED)
     return user
 
 
@@ -90,12 +79,12 @@ def login(http_request, username, password):
 @transaction.atomic
 def rotate_refresh_token(raw_refresh):
     """A new pair for a valid refresh token, which is revoked (used once)."""
-    refresh = _parse_refresh(raw_refresh)
-    user = User.objects.filter(pk=_token_user_id(refresh), is_active=True).first()
+    refresh = parse_refresh(raw_refresh)
+    user = User.objects.filter(pk=token_user_id(refresh), is_active=True).first()
     if user is None:
-        raise exceptions.AuthenticationFailed(INVALID_REFRESH)
+        raise Unauthenticated(INVALID_REFRESH)
     if not token_is_current(refresh, user) or not revoke_token(refresh):
-        raise exceptions.AuthenticationFailed(REVOKED_TOKEN)
+        raise Unauthenticated(REVOKED_TOKEN)
     return issue_tokens(user)
 
 
@@ -106,11 +95,8 @@ def logout(http_request, user, access_token=None, raw_refresh=None):
     if access_token is not None:
         revoke_token(access_token)
     if raw_refresh:
-        try:
-            refresh = RefreshToken(raw_refresh)
-        except TokenError:
-            refresh = None
-        if refresh is not None and _token_user_id(refresh) == user.pk:
+        refresh = refresh_or_none(raw_refresh)
+        if refresh is not None and token_user_id(refresh) == user.pk:
             revoke_token(refresh)
     end_session(http_request)
 
@@ -208,7 +194,7 @@ def delete_user(user, *, actor):
     ]
     if holdings:
         raise Conflict(f"User still owns or holds {', '.join(holdings)}; reassign them or deactivate the user instead.")
-    delete(user)
+    delete_unreferenced(user)
 
 
 # --- preferences ---------------------------------------------------------------------------

@@ -84,10 +84,11 @@ def _create(model, objs, batch_size):
     ``insert_rows`` where the backend returns ids from a multi-row INSERT."""
     using = router.db_for_write(model)
     connection = connections[using]
-    if (not connection.features.can_return_rows_from_bulk_insert or not isinstance(model._meta.pk, AutoFieldMixin)
-            or any(obj.pk is not None for obj in objs)):
+    preset = sum(obj.pk is not None for obj in objs)  # ids reserved beforehand (all or none)
+    if (not isinstance(model._meta.pk, AutoFieldMixin) or preset not in (0, len(objs))
+            or (not preset and not connection.features.can_return_rows_from_bulk_insert)):
         return model._default_manager.bulk_create(objs, batch_size=batch_size)
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in model._meta.concrete_fields if preset or not f.primary_key]
     take_parent_ids(model, objs)  # parents saved just before: copy their new ids into the foreign keys
     # What pre_save's auto_now(_add) would set, as one moment for the batch: one value to
     # prepare for the rows and their history records instead of one per row.
@@ -97,8 +98,8 @@ def _create(model, objs, batch_size):
         for name in stamped:
             setattr(obj, name, now)
     rows = [tuple(getattr(obj, field.attname) for field in fields) for obj in objs]
-    pks = insert_rows(model, [f.attname for f in fields], rows, using=using, returning=True)
-    for obj, pk in zip(objs, pks):
+    pks = insert_rows(model, [f.attname for f in fields], rows, using=using, returning=not preset)
+    for obj, pk in zip(objs, pks or [obj.pk for obj in objs]):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, using
     return objs
@@ -321,6 +322,30 @@ def _new_ids(cursor, model, count):
         "SELECT nextval((SELECT pg_get_serial_sequence(%s, %s))::regclass) FROM generate_series(1, %s)",
         [cursor.db.ops.quote_name(model._meta.db_table), model._meta.pk.column, count])
     return [row[0] for row in cursor.fetchall()]
+
+
+def reserve_ids(model, objs):
+    """Give the unsaved ``objs`` the next ids of ``model``'s table, in order, before they are
+    written (for rows whose other columns depend on their id). Run it inside the writing
+    transaction: on SQLite that transaction holds every other writer off."""
+    objs = [obj for obj in objs if obj.pk is None]
+    if not objs:
+        return
+    connection = connections[router.db_for_write(model)]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids = _new_ids(cursor, model, len(objs))
+        else:
+            quote, table = connection.ops.quote_name, model._meta.db_table
+            cursor.execute(f"SELECT COALESCE(MAX({quote(model._meta.pk.column)}), 0) FROM {quote(table)}")
+            last = cursor.fetchone()[0]
+            if connection.vendor == "sqlite":  # AUTOINCREMENT never reuses an id, even a deleted one's
+                cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+                row = cursor.fetchone()
+                last = max(last, row[0] if row else 0)
+            ids = range(last + 1, last + 1 + len(objs))
+    for obj, pk in zip(objs, ids):
+        obj.pk = pk
 
 
 def _execute_as_statement(cursor, sql, executor):

@@ -64,11 +64,14 @@ def build_fleet():
 def empty_inventory():
     """Delete every inventory row straight away (environments and users stay). Bench only:
     ``_raw_delete`` skips the per-object delete signals a normal cascade would send."""
+    from django.db import transaction
+
     from audit.models import AuditLog
     from inventory.models import GPU, Container, Datacenter, GPUAssignment, PortMapping, Server, Service
 
-    for model in (PortMapping, Service, GPUAssignment, GPU, Container, Server, Datacenter, AuditLog):
-        model.objects.all()._raw_delete(model.objects.db)
+    with transaction.atomic():  # GPUs and their open assignments refer to each other: checked at commit
+        for model in (PortMapping, Service, GPUAssignment, GPU, Container, Server, Datacenter, AuditLog):
+            model.objects.all()._raw_delete(model.objects.db)
 
 
 def main():

@@ -13,6 +13,7 @@ from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from .querysets import count_of
 from .services import containers
+from .services.gpu_assignment import HOLDER_FIELDS
 
 
 @admin.display(description="environment", ordering="environment__sort_order")
@@ -196,6 +197,9 @@ class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
     search_fields = ("model", "server__name", "assigned_to__username", "assigned_to__display_name")
     autocomplete_fields = ("server",)
     readonly_fields = ("assigned_to", "created_at", "updated_at")
+    revert_keeps = HOLDER_FIELDS
+    revert_note = ("Reverting restores this GPU's description only (model, memory, index, usage, notes). "
+                   "Its status and who holds it stay as they are: they change only through Assign and Release.")
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_related()
@@ -203,7 +207,11 @@ class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
 
 @admin.register(GPUAssignment)
 class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
-    """The assignment history is written by the assign/release service only: read-only here."""
+    """The assignment history is written by the assign/release service only: read-only here.
+    It goes with its GPU (as DELETE /api/gpus/{id} takes it), so deleting a GPU or server
+    needs no permission on it."""
+
+    deleted_with_parent = True
 
     list_display = ("gpu", "user_name", "purpose", "assigned_at", "expires_at", "released_at", "release_reason")
     list_select_related = ("gpu__server",)

@@ -16,10 +16,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
-from rest_framework.exceptions import APIException
 
 from itam.admin_mixins import ReadOnlyAdminMixin
-from itam.api.exceptions import flatten_errors
+from itam.errors import DomainError
 
 from .choices import GPUStatus, ReleaseReason
 from .models import GPUAssignment
@@ -30,9 +29,10 @@ FORM_FIELD_OF = {"user_id": "user", "expires_at": "expires_at", "reason": "reaso
 
 
 def service_errors(exc):
-    """A service exception -> ``{form field or None: [messages]}``."""
-    flat = flatten_errors(exc.detail)
-    return {FORM_FIELD_OF.get(key): msgs for key, msgs in flat.items()}
+    """A domain exception -> ``{form field or None: [messages]}``."""
+    if not exc.errors:
+        return {None: [exc.message]}
+    return {FORM_FIELD_OF.get(key): msgs for key, msgs in exc.errors.items()}
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -70,7 +70,7 @@ def assign_each(request, gpus, form):
                 gpu.pk, form.cleaned_data["user"].pk, by=request.user,
                 purpose=form.cleaned_data["purpose"] or None, expires_at=form.cleaned_data["expires_at"],
             )
-        except APIException as exc:
+        except DomainError as exc:
             errors = service_errors(exc)
             if set(errors) - {None}:  # about the form's values: the same for every GPU
                 return errors
@@ -88,8 +88,8 @@ def release_each(request, gpus, reason):
     for gpu in gpus:
         try:
             release_gpu(gpu.pk, by=request.user, reason=reason or ReleaseReason.MANUAL)
-        except APIException as exc:
-            messages.error(request, f"{_gpu_label(gpu)}: {' '.join(service_errors(exc)[None])}")
+        except DomainError as exc:
+            messages.error(request, f"{_gpu_label(gpu)}: {' '.join(exc.messages())}")
         else:
             done.append(_gpu_label(gpu))
     if done:

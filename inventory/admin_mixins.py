@@ -8,6 +8,8 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from simple_history.admin import SimpleHistoryAdmin
 
+from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin
+
 from .models import Container
 from .services import containers, crud
 
@@ -48,9 +50,10 @@ def save_object(obj, creator):
     return crud.save(obj, creator=creator)
 
 
-class InventoryAdmin(SimpleHistoryAdmin):
-    """Base of every ITAM ModelAdmin: history and revert, pages sized for large fleets.
-    Forms and inlines validate; the services write (``save_object``)."""
+class InventoryAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin):
+    """Base of every ITAM ModelAdmin: history and a revert that keep the rules, deletes
+    through the API's service, pages sized for large fleets. Forms and inlines validate;
+    the services write (``save_object``)."""
 
     list_per_page = 50
     list_max_show_all = 500

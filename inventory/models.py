@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from audit.history import history_records
@@ -28,6 +28,11 @@ env_code_validator = RegexValidator(r"^[A-Za-z0-9_-]{1,16}$", "Use 1-16 letters,
 color_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use a colour of the form #RRGGBB.")
 
 PORT = [MinValueValidator(1), MaxValueValidator(65535)]
+
+# An open GPU assignment's key is ``gpu_id * HOLDING_KEY_BASE + user_id`` (user ids stay
+# below 2**32): one integer column per side lets plain foreign keys, which every database
+# enforces, tie a GPU's holder to its open assignment in both directions.
+HOLDING_KEY_BASE = 2 ** 32
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
 
@@ -336,8 +341,15 @@ class GPU(TimestampedModel):
     description = models.TextField(null=True, blank=True)
     sort_order = _sort_order()
 
+    # The open assignment, by its key (see HOLDING_KEY_BASE): with the check below and the
+    # assignment's own key and link back, the database keeps holder and open assignment in step.
+    holding = models.OneToOneField(
+        "GPUAssignment", to_field="open_key", db_column="holding_key", null=True, blank=True, editable=False,
+        on_delete=models.DO_NOTHING, related_name="+",
+    )
+
     objects = querysets.GPUQuerySet.as_manager()
-    history = _history()
+    history = history_records(excluded_fields=["holding"])
 
     class Meta:
         verbose_name = "GPU"
@@ -357,6 +369,14 @@ class GPU(TimestampedModel):
             # A GPU with an assignee is always in use.
             models.CheckConstraint(
                 condition=Q(assigned_to__isnull=True) | Q(status=GPUStatus.IN_USE), name="gpu_assignee_in_use"
+            ),
+            # A holder comes with the key of this GPU's open assignment to that holder.
+            models.CheckConstraint(
+                condition=Q(assigned_to__isnull=True, holding__isnull=True) | Q(
+                    assigned_to__isnull=False, holding__isnull=False,
+                    holding_id=F("id") * HOLDING_KEY_BASE + F("assigned_to_id"),
+                ),
+                name="gpu_holder_has_open_assignment",
             ),
         ]
 
@@ -397,8 +417,14 @@ class GPUAssignment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     release_reason = models.CharField(max_length=200, null=True, blank=True)
+    # While open: the key of (GPU, user), and the GPU that holds that key (see GPU.holding).
+    open_key = models.BigIntegerField(null=True, blank=True, unique=True, editable=False)
+    gpu_holding = models.OneToOneField(
+        GPU, to_field="holding", db_column="gpu_holding_key", null=True, blank=True, editable=False,
+        on_delete=models.DO_NOTHING, related_name="+",
+    )
 
-    history = _history()
+    history = history_records(excluded_fields=["open_key", "gpu_holding"])
 
     class Meta:
         verbose_name = "GPU assignment"
@@ -411,6 +437,15 @@ class GPUAssignment(models.Model):
             models.CheckConstraint(
                 condition=Q(released_at__isnull=True) | Q(released_at__gte=models.F("assigned_at")),
                 name="gpuassignment_released_after_assigned",
+            ),
+            # Open: keyed by (GPU, user) and linked to the GPU holding that key, so the GPU's
+            # holder is this user. Released: no key, no link.
+            models.CheckConstraint(
+                condition=Q(
+                    released_at__isnull=True, user__isnull=False, open_key__isnull=False,
+                    open_key=F("gpu_id") * HOLDING_KEY_BASE + F("user_id"), gpu_holding_id=F("open_key"),
+                ) | Q(released_at__isnull=False, open_key__isnull=True, gpu_holding__isnull=True),
+                name="gpuassignment_open_holds_gpu",
             ),
         ]
 

@@ -17,9 +17,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import BaseValidator, RegexValidator
 from django.db.models import Prefetch
 from import_export import fields, resources, widgets
-from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from itam.api.fields import IPAddressField
+from itam.net import normalize_ip
 
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
 from .models import GPU, Container, Datacenter, PortMapping, Server, Service
@@ -28,6 +27,7 @@ from .workbook import is_blank, restore_text
 INVALID_INTEGER = "A valid integer is required."
 INVALID_NUMBER = "A valid number is required."
 INVALID_BOOLEAN = "Must be TRUE or FALSE (also true/false, 1/0, yes/no)."
+INVALID_IP = "Enter a valid IPv4 or IPv6 address."
 
 
 def validation_messages(model_field, value):
@@ -209,18 +209,19 @@ class ChoiceWidget(TextWidget):
 
 
 class IPWidget(TextWidget):
-    """IPv4 or IPv6, normalised exactly as the API does (itam.api.fields.IPAddressField)."""
-
-    field = IPAddressField(allow_null=True)
+    """IPv4 or IPv6, normalised exactly as the API does (``normalize_ip``, which the API's
+    IPAddressField uses too); a zone id ("fe80::1%eth0") is no address here either."""
 
     def clean(self, value, row=None, **kwargs):
         text = super().clean(value, row, **kwargs)
         if text is None:
             return None
         try:
-            return self.field.run_validation(text)
-        except DRFValidationError as exc:
-            raise ValueError(exc.detail[0]) from None
+            if "%" in text:
+                raise ValueError(text)
+            return normalize_ip(text)
+        except ValueError:
+            raise ValueError(INVALID_IP) from None
 
 
 class PortMappingsWidget(ColumnCleaning, widgets.Widget):

@@ -7,6 +7,8 @@ envelope of API.md §1.4, the admin into form errors or messages.
 - ``NotFound``  an object the write names does not exist            (API: 404)
 - ``Invalid``   the input breaks a rule of its own (a field's value) (API: 400, ``errors``)
 - ``Conflict``  the input is fine but the current state forbids it  (API: 422)
+- ``Unauthenticated``  the credentials are wrong, expired or revoked (API: 401)
+- ``Forbidden``  the caller is known but may not do this            (API: 403)
 
 ``field`` names the input field the message is about (``errors`` on the API, the form
 field in the admin); ``errors`` gives several fields at once, ``{field: [message, ...]}``.
@@ -41,3 +43,11 @@ class Invalid(DomainError):
 
 class Conflict(DomainError):
     default_message = "The request conflicts with the current state."
+
+
+class Unauthenticated(DomainError):
+    default_message = "Authentication required."
+
+
+class Forbidden(DomainError):
+    default_message = "You do not have permission to perform this action."

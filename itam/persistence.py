@@ -1,5 +1,4 @@
-"""Saving and deleting model instances under the domain's rules, for services on every
-write path.
+"""Saving and deleting model instances under the domain's rules, for services on every write path.
 
 Uniqueness is a business-rule conflict (``itam.errors.Conflict`` naming the field, a 422 on
 the API, a form error in the admin), checked case-insensitively from the model's own unique
@@ -41,12 +40,16 @@ def save_unique(instance):
         raise
 
 
-def delete(instance):
-    """Delete ``instance`` (and its cascade); Conflict while something still refers to it."""
+def delete_unreferenced(instance):
+    """Delete ``instance`` with what cascades from it (a server's containers, GPUs and their
+    assignment history), unless objects that must not go with it still refer to it
+    (``on_delete=PROTECT``: a datacenter's servers): then nothing is deleted and the
+    ``Conflict`` names them."""
     try:
-        instance.delete()
+        with transaction.atomic():
+            instance.delete()
     except (ProtectedError, RestrictedError) as exc:
-        raise Conflict(still_referenced_message(instance, exc)) from exc
+        raise Conflict(still_referenced_message(instance, exc)) from None
 
 
 def still_referenced_message(instance, exc):

@@ -1,10 +1,12 @@
 """factory_boy factories shared by every app's tests."""
 import factory
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
 from inventory.models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from inventory.services import gpu_assignment
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -101,6 +103,18 @@ class GPUFactory(factory.django.DjangoModelFactory):
     memory_gb = 80
     index = factory.Sequence(lambda n: n % 16)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A GPU given ``assigned_to`` is held as the database requires: with its open
+        assignment (which a later ``GPUAssignmentFactory`` for that user takes over)."""
+        holder = kwargs.pop("assigned_to", None)
+        if holder is not None:
+            kwargs.pop("status", None)  # a holder decides it
+        gpu = super()._create(model_class, *args, **kwargs)
+        if holder is not None:
+            hold(gpu, holder)
+        return gpu
+
 
 class GPUAssignmentFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -111,3 +125,29 @@ class GPUAssignmentFactory(factory.django.DjangoModelFactory):
     user_name = factory.LazyAttribute(lambda o: o.user.display_name)
     assigned_by_name = "Admin"
     assigned_at = factory.LazyFunction(timezone.now)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """An open assignment makes its user the GPU's holder (or takes over the open
+        assignment ``GPUFactory(assigned_to=...)`` made for that user); a released one is history."""
+        if kwargs.get("released_at") is not None:
+            return super()._create(model_class, *args, **kwargs)
+        gpu, user = kwargs["gpu"], kwargs["user"]
+        assignment = GPUAssignment.objects.filter(gpu=gpu, released_at__isnull=True).first()
+        if assignment is None or assignment.user_id != user.pk:
+            assignment = hold(gpu, user)
+        for name, value in kwargs.items():
+            setattr(assignment, name, value)
+        assignment.save()
+        return assignment
+
+
+def hold(gpu, user):
+    """Make ``user`` the holder of ``gpu`` with an open assignment (test data, no audit action)."""
+    with transaction.atomic():  # the rows refer to each other: checked together at commit
+        gpu.refresh_from_db()
+        gpu_assignment.set_holder(gpu, user)
+        gpu.save()
+        assignment = gpu_assignment.new_assignment(gpu, user, by=None, by_name="Admin", assigned_at=timezone.now())
+        assignment.save()
+    return assignment

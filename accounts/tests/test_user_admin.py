@@ -41,3 +41,26 @@ def test_an_admin_can_be_demoted_while_another_remains(admin_client, admin_user)
     assert response.status_code == 302
     second.refresh_from_db()
     assert second.role == Role.USER
+
+
+def test_deactivating_in_the_admin_revokes_the_users_tokens(admin_client):
+    user = UserFactory()
+    response = admin_client.post(reverse("admin:accounts_user_change", args=[user.pk]), change_form(user, is_active=""))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.is_active is False and user.tokens_valid_after is not None
+
+
+def test_a_revert_never_restores_an_old_password(admin_client):
+    user = UserFactory(display_name="Old name")
+    version = user.history.earliest()
+    user.set_password("New-pass-456!")
+    user.display_name = "New name"
+    user.save()
+    path = reverse("admin:accounts_user_simple_history", args=[user.pk, version.history_id])
+    page = admin_client.get(path)
+    assert "Reverting never restores an old password." in page.content.decode()
+    response = admin_client.post(path, change_form(user, display_name="Old name"))
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.display_name == "Old name" and user.check_password("New-pass-456!")

@@ -8,7 +8,7 @@ from accounts import services
 from accounts.models import User
 from accounts.tests.test_auth_api import user_object
 from audit.models import AuditLog
-from itam.api.exceptions import Conflict
+from itam.errors import Conflict
 from tests.factories import AdminFactory, ContainerFactory, GPUAssignmentFactory, GPUFactory, ServiceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -232,7 +232,9 @@ def test_an_admin_can_be_demoted_while_another_remains(admin_api, admin_user):
 
 def test_delete_user_clears_references(admin_api, admin_user, normal_user, other_user):
     container = ContainerFactory(owner=other_user, assigned_user=normal_user)
-    assignment = GPUAssignmentFactory(user=normal_user, gpu=GPUFactory(server=container.server))
+    assignment = GPUAssignmentFactory(user=normal_user, gpu=GPUFactory(server=container.server),
+                                      assigned_at=timezone.now() - timedelta(hours=1),
+                                      released_at=timezone.now())  # history: a holder cannot be deleted
     AuditLog.objects.filter(user__isnull=True).delete()
     log = AuditLog.objects.create(user=normal_user, username="alice", action="update", resource_type="server", resource_id=1)
     response = admin_api.delete(f"/users/{normal_user.pk}")

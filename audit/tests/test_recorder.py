@@ -87,10 +87,7 @@ def test_gpu_name_and_assigned_to_field(request_ctx, normal_user):
     gpu = GPUFactory(model="NVIDIA A100", server=ServerFactory(name="gpu-01"))
     AuditLog.objects.all().delete()
     with audit_action(Action.ASSIGN):
-        gpu.assigned_to = normal_user
-        gpu.status = "in_use"
-        gpu.save()
-        GPUAssignmentFactory(gpu=gpu, user=normal_user)  # part of the GPU's entry, no entry of its own
+        GPUAssignmentFactory(gpu=gpu, user=normal_user)  # holds the GPU; no entry of its own
     [entry] = entries()
     assert (entry.action, entry.resource_type, entry.resource_name) == ("assign", "gpu", "NVIDIA A100 on gpu-01")
     assert entry.changes == {

@@ -46,8 +46,6 @@ def test_rejected_assign_writes_nothing(admin_api, other_user, normal_user, gpu)
 
 
 def test_expiry_command_is_recorded_as_system(normal_user, gpu):
-    gpu.status, gpu.assigned_to = "in_use", normal_user
-    gpu.save()
     GPUAssignmentFactory(gpu=gpu, user=normal_user, expires_at=timezone.now() - datetime.timedelta(minutes=1),
                          assigned_at=timezone.now() - datetime.timedelta(hours=1))
     AuditLog.objects.all().delete()

@@ -11,11 +11,11 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from itam.api import fields
-from itam.api.exceptions import Conflict
 from itam.api.serializers import ModelSerializer, WholeListSerializer
 
 from ..choices import Protocol
 from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
+from ..services.gpu_assignment import check_status_change
 
 User = get_user_model()
 
@@ -210,10 +210,8 @@ class GPUSerializer(ModelSerializer):
         read_only_fields = ["sort_order"]
 
     def validate(self, attrs):
-        gpu = self.instance
-        status = attrs.get("status")
-        if gpu is not None and gpu.assigned_to_id is not None and status is not None and status != gpu.status:
-            raise Conflict("This GPU is assigned to a user; release the GPU first.")
+        if self.instance is not None:
+            check_status_change(self.instance, attrs.get("status"))  # 422 (itam.errors.Conflict)
         return attrs
 
 

@@ -6,7 +6,7 @@ Rules every resource shares: owner = creator (``ownership``), uniqueness as a co
 "still referenced" deletes as a conflict (``itam.persistence``).
 """
 from itam.persistence import changes_anything, save_unique
-from itam.persistence import delete as delete_protected
+from itam.persistence import delete_unreferenced
 
 from .ownership import claim_for_creator
 
@@ -34,7 +34,7 @@ def save(instance, *, creator=None):
 
 
 def delete(instance):
-    delete_protected(instance)
+    delete_unreferenced(instance)
 
 
 class Resource:

@@ -1,21 +1,30 @@
-"""GPU assignment rules (API.md §5): the one place that assigns and releases GPUs.
+"""GPU assignment rules (API.md §5): the one module that assigns and releases GPUs, opens and
+closes assignment records and decides a GPU's status from its holder.
 
-The API views, the admin actions, the importer and ``release_expired_gpus`` all call these
-functions. Each runs in one transaction holding a row lock on the GPU, so concurrent
-assigns of one GPU are serialised: the first wins, the others see it taken (422).
+The API views, the admin actions, ``release_expired_gpus``, the importer and seeding all go
+through it: single GPUs with ``assign_gpu`` / ``release_gpu``, many at once with
+``prepare_holders`` before the GPUs are written and ``write_holder_changes`` after (bulk
+writes with history, no query per row).
+Single writes run in one transaction holding a row lock on the GPU, so concurrent assigns of
+one GPU are serialised: the first wins, the others see it taken (422).
+
+The database agrees (``inventory.models.HOLDING_KEY_BASE``): a GPU's holder and its open
+assignment share a key, so neither can change without the other.
 """
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, ValidationError
 
+from simple_history.utils import bulk_create_with_history
+
+from audit.bulk import bulk_create_with_audit, bulk_update_with_audit, reserve_ids
 from audit.choices import Action
 from audit.context import SYSTEM_USERNAME
 from audit.recorder import audit_action
-from itam.api.exceptions import Conflict
+from itam.errors import Conflict, Invalid, NotFound
 
 from ..choices import GPUStatus, ReleaseReason
-from ..models import GPU, GPUAssignment
+from ..models import GPU, HOLDING_KEY_BASE, GPUAssignment
 
 GPU_NOT_FOUND = "GPU not found."
 USER_NOT_FOUND = "User not found."
@@ -23,15 +32,72 @@ USER_INACTIVE = "User is inactive and cannot be assigned a GPU."
 GPU_NOT_AVAILABLE = "GPU is not available; release it first."
 GPU_ALREADY_FREE = "GPU is already free."
 EXPIRY_IN_PAST = "Expiry must lie in the future."
+HOLDER_NEEDS_IN_USE = "A GPU assigned to a user must have status in_use."
+STATUS_LOCKED_BY_HOLDER = "This GPU is assigned to a user; release the GPU first."
+# What a GPU's holder decides; the rest of a GPU is descriptive (e.g. what a revert restores).
+HOLDER_FIELDS = ("status", "assigned_to", "holding")
 
 
-def _lock_gpu(gpu_id):
-    """The GPU row, locked until the transaction ends (a no-op lock on SQLite, whose
-    IMMEDIATE transactions already serialise writers)."""
-    try:
-        return GPU.objects.select_for_update().get(pk=gpu_id)
-    except GPU.DoesNotExist:
-        raise NotFound(GPU_NOT_FOUND) from None
+# --- the status rule -----------------------------------------------------------------------
+
+def status_for(holder_id, requested=None, current=None):
+    """The status a GPU gets with holder ``holder_id``: ``requested`` when given, else in_use
+    for a held GPU and free otherwise (``current`` is kept when nothing else decides).
+    Raises Invalid when a held GPU would not be in use."""
+    status = requested or (GPUStatus.IN_USE if holder_id else current or GPUStatus.FREE)
+    if holder_id and status != GPUStatus.IN_USE:
+        raise Invalid(HOLDER_NEEDS_IN_USE, field="status")
+    return status
+
+
+def check_status_change(gpu, status):
+    """A held GPU's status changes only by releasing it (Conflict otherwise)."""
+    if gpu.assigned_to_id is not None and status is not None and status != gpu.status:
+        raise Conflict(STATUS_LOCKED_BY_HOLDER)
+
+
+# --- holding keys (in memory; the callers write) -------------------------------------------
+
+def holding_key(gpu_id, user_id):
+    return gpu_id * HOLDING_KEY_BASE + user_id
+
+
+def set_holder(gpu, user):
+    """Give ``gpu`` to ``user`` or, with None, to nobody: holder, status and (once the GPU
+    has its id; see ``prepare_holders``) the key, together."""
+    gpu.assigned_to = user
+    gpu.status = GPUStatus.IN_USE if user is not None else GPUStatus.FREE
+    gpu.holding_id = holding_key(gpu.pk, user.pk) if user is not None and gpu.pk is not None else None
+
+
+def new_assignment(gpu, user, *, by, assigned_at, purpose=None, expires_at=None, by_name=None):
+    """An open assignment of ``gpu`` to ``user`` (unsaved), keyed as ``set_holder`` keys the GPU."""
+    assignment = GPUAssignment(
+        gpu=gpu, user=user, user_name=recorded_name(user), assigned_by=by,
+        assigned_by_name=by_name or recorded_name(by), purpose=purpose or None, assigned_at=assigned_at,
+        expires_at=expires_at,
+    )
+    if gpu.pk is not None:
+        _key_open(assignment)
+    return assignment
+
+
+def _key_open(assignment):
+    assignment.open_key = assignment.gpu_holding_id = holding_key(assignment.gpu.pk, assignment.user.pk)
+
+
+def past_assignment(gpu, user, *, by_name, assigned_at, released_at, **fields):
+    """A closed assignment (history, e.g. demo data): no key, it holds nothing."""
+    return GPUAssignment(gpu=gpu, user=user, user_name=recorded_name(user), assigned_by_name=by_name,
+                         assigned_at=assigned_at, released_at=released_at, **fields)
+
+
+def close_assignment(assignment, *, by, reason, at):
+    assignment.released_at, assignment.released_by, assignment.release_reason = at, by, reason
+    assignment.open_key = assignment.gpu_holding_id = None
+
+
+CLOSING_FIELDS = ["released_at", "released_by", "release_reason", "open_key", "gpu_holding"]
 
 
 def recorded_name(user):
@@ -39,17 +105,28 @@ def recorded_name(user):
     return user.display_name or user.username if user is not None else SYSTEM_USERNAME
 
 
+# --- one GPU -----------------------------------------------------------------------------
+
+def _lock_gpu(gpu_id):
+    """The GPU row, locked until the transaction ends (a no-op lock on SQLite, whose
+    IMMEDIATE transactions already serialise writers)."""
+    try:
+        return GPU.objects.select_for_update().get(pk=gpu_id)
+    except (GPU.DoesNotExist, ValueError, TypeError):
+        raise NotFound(GPU_NOT_FOUND) from None
+
+
 def assign_gpu(gpu_id, user_id, *, by, purpose=None, expires_at=None):
     """Give a free GPU to an active user and open an assignment record. Returns the GPU.
 
-    Raises NotFound (GPU or user unknown), ValidationError (expiry not in the future) or
+    Raises NotFound (GPU or user unknown), Invalid (expiry not in the future) or
     Conflict (user inactive, GPU not free).
     """
     now = timezone.now()
     with transaction.atomic(), audit_action(Action.ASSIGN):
         gpu = _lock_gpu(gpu_id)
         if expires_at is not None and expires_at <= now:
-            raise ValidationError({"expires_at": [EXPIRY_IN_PAST]})
+            raise Invalid(EXPIRY_IN_PAST, field="expires_at")
         user = get_user_model().objects.filter(pk=user_id).first()
         if user is None:
             raise NotFound(USER_NOT_FOUND)
@@ -57,21 +134,18 @@ def assign_gpu(gpu_id, user_id, *, by, purpose=None, expires_at=None):
             raise Conflict(USER_INACTIVE)
         if not gpu.is_available:
             raise Conflict(GPU_NOT_AVAILABLE)
-        gpu.status, gpu.assigned_to = GPUStatus.IN_USE, user
-        gpu.save(update_fields=["status", "assigned_to", "updated_at"])
-        GPUAssignment.objects.create(
-            gpu=gpu, user=user, user_name=recorded_name(user), assigned_by=by, assigned_by_name=recorded_name(by),
-            purpose=purpose or None, assigned_at=now, expires_at=expires_at,
-        )
+        set_holder(gpu, user)
+        gpu.save(update_fields=[*HOLDER_FIELDS, "updated_at"])
+        new_assignment(gpu, user, by=by, purpose=purpose, assigned_at=now, expires_at=expires_at).save()
     return gpu
 
 
 def _release_locked(gpu, *, by, reason, now):
-    gpu.status, gpu.assigned_to = GPUStatus.FREE, None
-    gpu.save(update_fields=["status", "assigned_to", "updated_at"])
     for assignment in GPUAssignment.objects.filter(gpu=gpu, released_at__isnull=True):
-        assignment.released_at, assignment.released_by, assignment.release_reason = now, by, reason
-        assignment.save(update_fields=["released_at", "released_by", "release_reason"])
+        close_assignment(assignment, by=by, reason=reason, at=now)
+        assignment.save(update_fields=CLOSING_FIELDS)
+    set_holder(gpu, None)
+    gpu.save(update_fields=[*HOLDER_FIELDS, "updated_at"])
 
 
 def release_gpu(gpu_id, *, by=None, reason=ReleaseReason.MANUAL):
@@ -105,3 +179,43 @@ def release_expired_gpus(now=None):
             _release_locked(gpu, by=None, reason=ReleaseReason.EXPIRED, now=now)
             released.append(gpu_id)
     return released
+
+
+# --- many GPUs (imports, seeding) -------------------------------------------------------------
+
+def prepare_holders(gpus, open_assignments=()):
+    """Before ``gpus`` are written in bulk: give the unsaved ones their ids now (in order, the
+    ids the database would give them) and key each GPU's holder and each of the
+    ``open_assignments`` made for them by ``new_assignment``."""
+    reserve_ids(GPU, gpus)
+    for gpu in gpus:
+        gpu.holding_id = holding_key(gpu.pk, gpu.assigned_to_id) if gpu.assigned_to_id is not None else None
+    for assignment in open_assignments:
+        _key_open(assignment)
+
+
+def write_holder_changes(changes, *, by, at, reason=ReleaseReason.IMPORT, history_user=None):
+    """After the GPUs of ``changes`` (``[(gpu, new holder or None)]``) are written: close the
+    open assignment of each and open one for each new holder, in bulk with history."""
+    closing = []
+    gpu_ids = [gpu.pk for gpu, _ in changes]
+    for start in range(0, len(gpu_ids), 500):
+        closing += GPUAssignment.objects.filter(gpu_id__in=gpu_ids[start:start + 500], released_at__isnull=True)
+    for assignment in closing:
+        close_assignment(assignment, by=by, reason=reason, at=at)
+        assignment._history_user = history_user
+    if closing:
+        bulk_update_with_audit(GPUAssignment, closing, CLOSING_FIELDS)
+    by_name = recorded_name(by)
+    opening = [new_assignment(gpu, holder, by=by, by_name=by_name, assigned_at=at)
+               for gpu, holder in changes if holder is not None]
+    for assignment in opening:
+        assignment._history_user = history_user
+    if opening:
+        bulk_create_with_audit(GPUAssignment, opening)
+
+
+def write_assignment_history(assignments):
+    """Assignments made by ``past_assignment`` / ``new_assignment`` for GPUs prepared by
+    ``prepare_holders`` (seeding): history only, like every GPU assignment."""
+    return bulk_create_with_history(assignments, GPUAssignment, batch_size=1000)

@@ -20,10 +20,9 @@ from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
 from audit.choices import Action
 from audit.context import get_context
 from audit.recorder import spec_for
-from itam.errors import Invalid
+from itam.errors import DomainError, Invalid
 
-from ..choices import GPUStatus, ReleaseReason
-from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
 from ..resources import (
     RESOURCE_BY_MODEL,
     SHEET_RESOURCES,
@@ -35,8 +34,8 @@ from ..resources import (
     field_validator,
 )
 from ..workbook import cyclic_gc_paused, normalize_header
+from . import gpu_assignment
 from .containers import MappingReplacements, same_mappings
-from .gpu_assignment import recorded_name
 from .ownership import claim_for_creator
 
 REQUIRED = "This field is required."
@@ -213,6 +212,8 @@ class Plan:
                 raise
 
     def write_model(self, model):
+        if model is GPU:
+            gpu_assignment.prepare_holders([*self.creates[GPU], *(gpu for gpu, _ in self.assignee_changes)])
         if self.creates[model]:
             bulk_create_with_audit(model, self.creates[model], action=Action.IMPORT)
         if self.updates[model]:
@@ -227,26 +228,8 @@ class Plan:
 
     def write_assignments(self):
         """Close the open assignment of every GPU whose assignee changed; open the new ones."""
-        gpu_ids = [gpu.pk for gpu, _ in self.assignee_changes]
-        closing = []
-        for chunk in _chunks(gpu_ids):
-            closing += GPUAssignment.objects.filter(gpu_id__in=chunk, released_at__isnull=True)
-        for assignment in closing:
-            assignment.released_at, assignment.released_by = self.now, self.user
-            assignment.release_reason = ReleaseReason.IMPORT
-            assignment._history_user = self.user
-        if closing:
-            bulk_update_with_audit(GPUAssignment, closing, ["released_at", "released_by", "release_reason"])
-        by_name = recorded_name(self.user)
-        opening = [
-            GPUAssignment(gpu=gpu, user=assignee, user_name=recorded_name(assignee), assigned_by=self.user,
-                          assigned_by_name=by_name, assigned_at=self.now)
-            for gpu, assignee in self.assignee_changes if assignee is not None
-        ]
-        for assignment in opening:
-            assignment._history_user = self.user
-        if opening:
-            bulk_create_with_audit(GPUAssignment, opening)
+        gpu_assignment.write_holder_changes(self.assignee_changes, by=self.user, at=self.now,
+                                            history_user=self.user)
 
 
 def object_factory(model):
@@ -633,18 +616,19 @@ class GPUImporter(SheetImporter):
         before = None if is_new else obj.assigned_to_id
         changed = self.set_user(row, obj, "Assigned To", "assigned_to", active=True)
         assignee_changed = obj.assigned_to_id != before
-        status = row.get("Status")
-        if status is None and (is_new or row.has("Status") or assignee_changed):
-            status = GPUStatus.IN_USE if obj.assigned_to_id else GPUStatus.FREE
-        elif status is None:
-            status = obj.status
-        if obj.assigned_to_id and status != GPUStatus.IN_USE:
-            row.error("Status", "A GPU assigned to a user must have status in_use.")
+        # A blank Status cell (or a new holder) lets the holder decide; no column keeps it.
+        kept = None if is_new or row.has("Status") or assignee_changed else obj.status
+        try:
+            status = gpu_assignment.status_for(obj.assigned_to_id, row.get("Status"), kept)
+        except DomainError as exc:
+            row.error("Status", exc.message)
+            return changed
         if is_new or obj.status != status:
             obj.status = status
             changed.add("status")
         if assignee_changed:
             self.plan.assignee_changes.append((obj, obj.assigned_to))
+            changed.add("holding")
         return changed
 
 

@@ -31,7 +31,8 @@ from ..choices import (
     ServiceStatus,
     ServiceType,
 )
-from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
+from . import gpu_assignment
 from .containers import MappingReplacements
 
 # --- initial data -------------------------------------------------------------------------
@@ -267,7 +268,7 @@ class FleetBuilder:
             gpu._assignments = self._past_assignments(gpu, people)
             if gpu.status == GPUStatus.FREE and rng.random() < 0.35:
                 holder = rng.choice(people)
-                gpu.status, gpu.assigned_to = GPUStatus.IN_USE, holder
+                gpu_assignment.set_holder(gpu, holder)
                 gpu.gpu_usage, gpu.memory_usage = _usage(rng, 20, 100), _usage(rng, 20, 100)
                 assigned_at = self.now - timedelta(days=rng.randint(1, 20), hours=rng.randint(0, 23))
                 gpu._assignments.append(self._assignment(
@@ -290,11 +291,13 @@ class FleetBuilder:
             start += held + timedelta(days=rng.randint(1, 10))
         return found
 
-    def _assignment(self, gpu, user, assigned_at, **fields):
-        return GPUAssignment(
-            gpu=gpu, user=user, user_name=user.display_name, assigned_by_name=SYSTEM_USERNAME,
-            purpose=self.rng.choice(GPU_PURPOSES), assigned_at=assigned_at, **fields,
-        )
+    def _assignment(self, gpu, user, assigned_at, released_at=None, **fields):
+        purpose = self.rng.choice(GPU_PURPOSES)
+        if released_at is None:
+            return gpu_assignment.new_assignment(gpu, user, by=None, by_name=SYSTEM_USERNAME, purpose=purpose,
+                                                 assigned_at=assigned_at, **fields)
+        return gpu_assignment.past_assignment(gpu, user, by_name=SYSTEM_USERNAME, purpose=purpose,
+                                              assigned_at=assigned_at, released_at=released_at, **fields)
 
 
 def demo_users():
@@ -335,8 +338,11 @@ def seed_fleet(size=SMALL_FLEET, seed=0, now=None):
         containers = bulk_create_with_audit(Container, containers)
     mappings = new_mappings.write()
     services = bulk_create_with_audit(Service, [s for c in containers for s in builder.services(c)])
-    gpus = bulk_create_with_audit(GPU, [g for server in servers for g in builder.gpus(server, people)])
-    assignments = bulk_create_with_history([a for g in gpus for a in g._assignments], GPUAssignment, batch_size=1000)
+    gpus = [g for server in servers for g in builder.gpus(server, people)]
+    assignments = [a for g in gpus for a in g._assignments]
+    gpu_assignment.prepare_holders(gpus, [a for a in assignments if a.released_at is None])
+    gpus = bulk_create_with_audit(GPU, gpus)
+    assignments = gpu_assignment.write_assignment_history(assignments)
     return {
         "datacenters": len(datacenters), "servers": len(servers), "containers": len(containers),
         "port mappings": len(mappings), "services": len(services), "GPUs": len(gpus),

@@ -40,9 +40,6 @@ def make_fleet():
 def assign(gpu, user, *, hours_ago, expires_in=None, released_hours_ago=None, purpose=None):
     now = timezone.now()
     released = released_hours_ago is not None
-    if not released:
-        gpu.status, gpu.assigned_to = "in_use", user
-        gpu.save()
     return GPUAssignmentFactory(
         gpu=gpu, user=user, purpose=purpose, assigned_at=now - timedelta(hours=hours_ago),
         expires_at=now + expires_in if expires_in else None,

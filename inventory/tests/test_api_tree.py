@@ -188,7 +188,6 @@ def grow(servers, containers_per_server=3, services_per_container=2, gpus_per_se
         for g in range(gpus_per_server):
             gpu = GPUFactory(server=server, index=g)
             if g == 0:
-                GPU.objects.filter(pk=gpu.pk).update(status="in_use", assigned_to=users[0])
                 GPUAssignmentFactory(gpu=gpu, user=users[0])
 
 

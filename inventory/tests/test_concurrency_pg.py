@@ -54,7 +54,6 @@ def test_concurrent_assigns_of_one_gpu_exactly_one_wins(live_server):
 def test_concurrent_releases_exactly_one_wins(live_server):
     gpu = GPUFactory()
     holder = UserFactory()
-    GPU.objects.filter(pk=gpu.pk).update(status="in_use", assigned_to=holder)
     GPUAssignmentFactory(gpu=gpu, user=holder)
     responses = hammer(live_server, f"/gpus/{gpu.id}/release", [{} for _ in range(CLIENTS)])
     assert sorted(r.status_code for r in responses) == [200] + [422] * (CLIENTS - 1)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User, UserPreference
 from inventory.models import GPU, Container, Datacenter, Environment, Server, Service
+from inventory.services import gpu_assignment
 from tests.factories import (
     ContainerFactory,
     EnvironmentFactory,
@@ -111,8 +112,14 @@ CASES = [
     ("gpu_assignee_in_use", lambda r: update("gpu", assigned_to=r["user"], status="free")(r)),
     (
         "gpu_one_open_assignment",
-        lambda r: [GPUAssignmentFactory(gpu=r["gpu"], user=r["user"]) for _ in range(2)],
+        lambda r: [GPUAssignmentFactory(gpu=r["gpu"], user=r["user"]),
+                   gpu_assignment.new_assignment(r["gpu"], UserFactory(), by=None, assigned_at=timezone.now()).save()],
     ),
+    # The GPU's holder and its open assignment agree (see also test_gpu_holder_constraint).
+    ("gpu_holder_has_open_assignment", update("gpu", assigned_to_id=None, status="in_use", holding_id=7)),
+    ("gpu_holder_has_open_assignment", lambda r: update("gpu", assigned_to=r["user"], status="in_use")(r)),
+    ("gpuassignment_open_holds_gpu", update("assignment", released_at=None)),
+    ("gpuassignment_open_holds_gpu", lambda r: update("assignment", open_key=r["gpu"].pk * 2 ** 32 + r["user"].pk)(r)),
     (
         "gpuassignment_released_after_assigned",
         lambda r: update("assignment", released_at=r["assignment"].assigned_at - timedelta(seconds=1))(r),
@@ -156,7 +163,7 @@ def test_constraint_rejects_bad_rows(rows, name, violate):
 def test_rows_at_the_limits_are_accepted(rows):
     update("server", ssh_port=65535, cpu_cores=1024, memory_gb=65536, disk_gb=1000000, cpu_usage=100, disk_usage=0)(rows)
     update("container", cpu_limit=0.1, memory_limit_mb=1048576)(rows)
-    update("gpu", index=15, memory_gb=1024, status="in_use", assigned_to=rows["user"])(rows)
+    update("gpu", index=15, memory_gb=1024)(rows)
     update("preference", panel_width=800)(rows)
     update("server", cpu_cores=None, memory_gb=None, disk_gb=None)(rows)  # NULL passes a range check
     Datacenter.objects.create(name=rows["datacenter"].name + "-2")

@@ -6,7 +6,7 @@ from django.utils import timezone as dj_timezone
 
 from audit.models import AuditLog
 from inventory.models import GPU, GPUAssignment
-from tests.factories import GPUAssignmentFactory, GPUFactory, ServerFactory, UserFactory
+from tests.factories import GPUAssignmentFactory, GPUFactory, ServerFactory, UserFactory, hold
 
 UTC = timezone.utc
 HOUR_AGO = dj_timezone.now() - timedelta(hours=1)
@@ -124,10 +124,12 @@ def test_assign_inactive_user_is_422(admin_api, gpu):
 @pytest.mark.parametrize("status, assignee", [("in_use", True), ("in_use", False), ("error", False)])
 def test_assign_only_a_free_gpu(admin_api, gpu, bob, status, assignee):
     holder = UserFactory() if assignee else None
-    GPU.objects.filter(pk=gpu.pk).update(status=status, assigned_to=holder)
+    GPU.objects.filter(pk=gpu.pk).update(status=status)
+    if holder:
+        hold(gpu, holder)
     body = error(assign(admin_api, gpu.id, user_id=bob.id), 422)
     assert body["message"] == "GPU is not available; release it first." and "errors" not in body
-    assert GPUAssignment.objects.count() == 0
+    assert not GPUAssignment.objects.filter(user=bob).exists()
 
 
 def test_assign_unknown_gpu_is_404_before_the_body_is_checked(admin_api):

@@ -16,6 +16,7 @@ from tests.factories import (
     ContainerFactory,
     DatacenterFactory,
     EnvironmentFactory,
+    GPUAssignmentFactory,
     GPUFactory,
     PortMappingFactory,
     ServerFactory,
@@ -330,7 +331,7 @@ def test_gpu_assignee_change_closes_the_open_assignment_and_opens_a_new_one(admi
                                                                             other_user, env):
     server = ServerFactory(name="gpu-01", datacenter=DatacenterFactory(name="DC-1"), environment=env)
     gpu = GPUFactory(server=server, index=0, status="in_use", assigned_to=normal_user)
-    old = GPUAssignment.objects.create(gpu=gpu, user=normal_user, user_name="Alice", assigned_by_name="x",
+    old = GPUAssignmentFactory(gpu=gpu, user=normal_user, user_name="Alice", assigned_by_name="x",
                                        assigned_at="2025-01-01T00:00:00Z", purpose="training")
     gpu_row = {"Datacenter": "DC-1", "Server": "gpu-01", "Index": 0, "Model": "NVIDIA A100", "Memory (GB)": 80}
     content = xlsx({"GPUs": rows_for("GPUs", {**gpu_row, "Assigned To": "BOB"})})

@@ -35,7 +35,8 @@ def fleet(db):
     span(gpu=g1, user=carol, assigned_at=at(1, 10), released_at=at(1, 12, 30))  # 2.5 h
     span(gpu=g1, user=carol, assigned_at=at(-20, 0), released_at=at(-18, 0))  # before the window
     span(gpu=g1, user=carol, assigned_at=at(3, 0), released_at=None)  # after the window, open
-    span(gpu=g3, user=gone, assigned_at=at(-1, 0), released_at=None)  # open across the window: 48 h
+    # Across every window: 48 h. A deleted user holds nothing, so it ends (tomorrow) before gone leaves.
+    span(gpu=g3, user=gone, assigned_at=at(-1, 0), released_at=dj_timezone.now() + timedelta(days=1))
     gone.delete()  # the assignment keeps user_name "Gone", user_id null
     return dict(bob=bob, carol=carol, g1=g1, g2=g2, g3=g3, s1=s1, s2=s2, north=north)
 
@@ -97,7 +98,7 @@ def test_default_window_counts_open_assignments_up_to_now(user_api, fleet):
     GPUAssignmentFactory(gpu=fleet["g2"], user=bob, assigned_at=now - timedelta(days=40),
                          released_at=now - timedelta(days=29))  # 1 day inside the 30-day window
     data = rows(user_api)
-    # Carol's and Gone's assignments are open since before the window: all 30 days each;
+    # Carol's and Gone's assignments run since before the window: all 30 days each;
     # on equal hours a known user comes before a deleted one.
     assert [(r["user_name"], r["gpu_hours"]) for r in data] == [("Carol", 720.0), ("Gone", 720.0), ("Bob", 34.0)]
     assert data[2] == {"user_id": bob.id, "user_name": "Bob", "gpu_hours": 34.0, "assignments": 2, "gpus": 2}

@@ -90,6 +90,10 @@ def from_domain(exc):
         return exceptions.NotFound(exc.message)
     if isinstance(exc, domain.Invalid):
         return exceptions.ValidationError(exc.errors or {"non_field_errors": [exc.message]})
+    if isinstance(exc, domain.Unauthenticated):
+        return exceptions.AuthenticationFailed(exc.message)
+    if isinstance(exc, domain.Forbidden):
+        return exceptions.PermissionDenied(exc.message)
     return Conflict(exc.message, errors=exc.errors)
 
 

@@ -22,6 +22,8 @@ def answer(exc):
          {"expires_at": ["Expiry must lie in the future."]}),
         (errors.Invalid("Nothing to do."), 400, "Validation failed.", {"non_field_errors": ["Nothing to do."]}),
         (errors.Invalid(errors={"a": ["x"], "b": ["y", "z"]}), 400, "Validation failed.", {"a": ["x"], "b": ["y", "z"]}),
+        (errors.Unauthenticated("Invalid username or password."), 401, "Invalid username or password.", None),
+        (errors.Forbidden("This account is disabled."), 403, "This account is disabled.", None),
     ],
 )
 def test_each_domain_exception_maps_to_its_status_and_envelope(exc, status, message, errors_):

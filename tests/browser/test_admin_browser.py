@@ -215,3 +215,28 @@ def test_tree_filters(admin_page):
     page.locator("#changelist-filter").get_by_role("link", name="Online").click()
     expect(page).to_have_url(re.compile(r"/admin/tree/\?status__exact=online$"))
     expect(page.locator("#server-tree")).to_have_text("No servers match these filters.")
+
+
+def test_delete_a_server_with_gpu_history(admin_page, ops_admin, screenshot):
+    """The confirmation lists the GPUs and their assignment history; confirming deletes them all."""
+    from inventory.services.gpu_assignment import assign_gpu, release_gpu
+
+    page = admin_page
+    server = ServerFactory(name="gpu-old")
+    held, used = GPUFactory(server=server, index=0), GPUFactory(server=server, index=1)
+    assign_gpu(held.pk, UserFactory(display_name="Bob").pk, by=ops_admin)
+    assign_gpu(used.pk, UserFactory(display_name="Carol").pk, by=ops_admin)
+    release_gpu(used.pk, by=ops_admin)
+
+    page.goto(f"/admin/inventory/server/{server.pk}/change/")
+    page.locator("a.deletelink").click()
+    content = page.locator("#content")
+    expect(content).to_contain_text('Are you sure you want to delete the server "gpu-old"?')
+    expect(content).not_to_contain_text("doesn’t have permission")
+    expect(content).to_contain_text("GPU assignments: 2")
+    expect(content).to_contain_text("GPU assignment: Bob on GPU")
+    expect(content).to_contain_text("GPU assignment: Carol on GPU")
+    screenshot(page, "confirm")
+    page.locator('input[type="submit"]').click()
+    expect(page.locator(".messagelist .success")).to_contain_text("was deleted successfully")
+    assert not Server.objects.exists() and not GPU.objects.exists() and not GPUAssignment.objects.exists()
