@@ -130,14 +130,8 @@ def test_admin_imports_no_app_api_module():
     assert _violations(ADMIN, [f"{app}.api" for app in APPS]) == []
 
 
-XFAIL_UNTIL_SLICE_A = pytest.mark.xfail(
-    strict=False,
-    reason="slice A of issue 14 (domain exceptions): services still raise DRF/itam.api exceptions, "
-    "which the admin catches and flattens",
-)
 
 
-@XFAIL_UNTIL_SLICE_A
 def test_admin_imports_no_itam_api_module():
     assert _violations(ADMIN, ["itam.api"]) == []
 
@@ -146,7 +140,6 @@ def _is_service(name):
     return _is_under(name, "inventory.services") or name.split(".")[-1] == "services" or ".services." in name
 
 
-@XFAIL_UNTIL_SLICE_A
 def test_services_speak_no_http():
     services = [m for m in MODULES if _is_service(m)]
     assert "accounts.services" in services and "inventory.services.importing" in services
