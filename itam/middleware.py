@@ -5,10 +5,10 @@ never sees it; this middleware enforces the size limit from Content-Length up fr
 before a byte of the body is read.
 """
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 
 from itam.api.exceptions import MESSAGES
-from itam.api.renderers import envelope
+from itam.api.renderers import error_envelope_response, is_api_path
 
 # Multipart framing (boundaries, part headers, the `overwrite` field) around the file itself.
 MULTIPART_OVERHEAD = 64 * 1024
@@ -30,8 +30,8 @@ def declared_length(request):
 
 
 def too_large_response(path):
-    if path.startswith("/api/") or path == "/api":
-        return JsonResponse(envelope(None, MESSAGES[413], code=413), status=413, json_dumps_params={"separators": (",", ":")})
+    if is_api_path(path):
+        return error_envelope_response(413, MESSAGES[413])
     return HttpResponse(MESSAGES[413], status=413, content_type="text/plain; charset=utf-8")
 
 
