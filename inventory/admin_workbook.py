@@ -20,7 +20,7 @@ from import_export.tmp_storages import TempFolderStorage
 from .api.import_export_views import xlsx_response
 from .resources import RESOURCE_BY_MODEL, SHEET_RESOURCES
 from .services import exporting, importing
-from .workbook import WorkbookError, read_upload, read_workbook
+from .workbook import CellTooLong, WorkbookError, read_upload, read_workbook
 
 SIGNING_SALT = "inventory.admin_workbook"
 PREVIEW_MAX_AGE = 3600  # seconds a previewed file may wait for its confirmation
@@ -117,7 +117,11 @@ def export_view(request):
         messages.error(request, "Choose what to export.")
         return redirect("inventory_workbook")
     export_type = form.cleaned_data["type"]
-    content = exporting.export_workbook(exporting.querysets_for(export_type))
+    try:
+        content = exporting.export_workbook(exporting.querysets_for(export_type))
+    except CellTooLong as exc:
+        messages.error(request, exc.message)
+        return redirect("inventory_workbook")
     return xlsx_response(content, exporting.export_filename(export_type))
 
 

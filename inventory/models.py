@@ -31,6 +31,16 @@ color_validator = RegexValidator(r"^#[0-9A-Fa-f]{6}$", "Use a colour of the form
 PORT = [MinValueValidator(1), MaxValueValidator(65535)]
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
 
+# A container's mappings are written as one cell of the workbook export; thousands of them
+# would not fit in a cell (32,767 characters) nor make sense for one container.
+MAX_PORT_MAPPINGS = 256
+
+
+def validate_port_mapping_count(count):
+    """The rule every path that sets a container's mappings (API, import, admin) applies."""
+    if count > MAX_PORT_MAPPINGS:
+        raise ValidationError(f"A container may have at most {MAX_PORT_MAPPINGS} port mappings.", code="max_length")
+
 
 def _history():
     return history_records()
@@ -272,6 +282,11 @@ class PortMapping(models.Model):
 
     def __str__(self):
         return self.mapping_chain
+
+    def clean(self):
+        # One more mapping added on its own (the admin's port mapping page).
+        if self.pk is None and self.container_id is not None:
+            validate_port_mapping_count(PortMapping.objects.filter(container_id=self.container_id).count() + 1)
 
     def internal_address_for(self, server_ip):
         return format_address(self.internal_ip or server_ip, self.internal_port)

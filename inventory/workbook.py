@@ -20,6 +20,8 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601, to_excel
 
+from itam.errors import Conflict
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
 UNREADABLE = "The file is not a readable .xlsx workbook."
@@ -31,6 +33,13 @@ MAX_CELLS = 5_000_000
 
 class WorkbookError(ValueError):
     """The upload is not a workbook we can read (not xlsx, corrupt, encrypted, ...)."""
+
+
+MAX_CELL_TEXT = 32_767  # characters: the most a spreadsheet cell holds (Excel's limit)
+
+
+class CellTooLong(Conflict):
+    """A value to export is longer than a cell holds: refused rather than cut short."""
 
 
 @dataclass
@@ -108,9 +117,13 @@ def read_workbook(fileobj):
             for sheet in book.iter(f"{{{MAIN}}}sheet"):
                 target = rels[sheet.get(f"{{{REL}}}id")][1]
                 path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+                key = normalize_header(sheet.get("name"))
+                if key in sheets:  # the importer finds sheets by this key: one would be ignored
+                    raise WorkbookError(
+                        f'The sheets "{sheets[key].title}" and "{sheet.get("name")}" have the same name apart from '
+                        "case or spaces; keep one of them.")
                 with archive.open(path) as stream:
-                    sheets[normalize_header(sheet.get("name"))] = _read_sheet(
-                        sheet.get("name"), stream, strings, dates, budget)
+                    sheets[key] = _read_sheet(sheet.get("name"), stream, strings, dates, budget)
             return sheets
     except WorkbookError:
         raise
@@ -306,7 +319,8 @@ def is_blank(value):
 
 def write_workbook(sheets):
     """xlsx bytes for ``[(title, headers, rows), ...]``; rows are iterables of cell values
-    (text, numbers, booleans, naive dates/datetimes or None).
+    (text, numbers, booleans, naive dates/datetimes or None). Text longer than a cell holds
+    raises CellTooLong (a Conflict: the export is refused, never silently cut).
 
     Writes the few XML parts of the package straight into the zip, each sheet streamed with
     inline strings: several times faster than openpyxl's cell objects at fleet scale, and
@@ -317,9 +331,15 @@ def write_workbook(sheets):
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as archive:
         for name, content in _package_parts([title for title, _, _ in sheets]):
             archive.writestr(name, content)
-        for number, (_, headers, rows) in enumerate(sheets, start=1):
+        for number, (title, headers, rows) in enumerate(sheets, start=1):
             with archive.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
-                _write_sheet(stream, headers, rows)
+                try:
+                    _write_sheet(stream, headers, rows)
+                except _TextTooLong as exc:
+                    ref, length = exc.args
+                    raise CellTooLong(
+                        f"Sheet {title}, cell {ref}: {length:,} characters, more than the {MAX_CELL_TEXT:,} a "
+                        "spreadsheet cell holds. Shorten that value to export it.") from None
     return out.getvalue()
 
 
@@ -396,11 +416,17 @@ def _write_sheet(stream, headers, rows):
     stream.write("".join(chunk).encode())
 
 
+class _TextTooLong(Exception):
+    pass
+
+
 def _cell_xml(ref, value):
     """One ``<c>`` element, typed as openpyxl's write-only mode types the value."""
     if isinstance(value, str):
         # XML 1.0 cannot hold most control characters; a cell drops them rather than fail.
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > MAX_CELL_TEXT:
+            raise _TextTooLong(ref, len(value))
         if not value:
             return f'<c r="{ref}" t="inlineStr"/>'
         # Text a spreadsheet would run as a formula stays text, shown as text when edited.

@@ -2,7 +2,9 @@
 
 DRF parses JSON straight from the input stream, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
 never sees it; this middleware enforces the size limit from Content-Length up front,
-before a byte of the body is read.
+before a byte of the body is read. A body without a Content-Length (chunked transfer
+encoding) is refused with 411: Django reads such a body as empty, so a PUT would answer a
+no-op 200, and its size could not be checked before reading.
 """
 from django.conf import settings
 from django.http import HttpResponse
@@ -29,10 +31,18 @@ def declared_length(request):
         return 0
 
 
-def too_large_response(path):
+LENGTH_REQUIRED = "A request body must be sent with a Content-Length header (chunked bodies are not accepted)."
+
+
+def refusal(path, code, message):
     if is_api_path(path):
-        return error_envelope_response(413, MESSAGES[413])
-    return HttpResponse(MESSAGES[413], status=413, content_type="text/plain; charset=utf-8")
+        return error_envelope_response(code, message)
+    return HttpResponse(message, status=code, content_type="text/plain; charset=utf-8")
+
+
+def unmeasured_body(request):
+    """True when the body is sent in a transfer coding and no Content-Length declares it."""
+    return bool(request.META.get("HTTP_TRANSFER_ENCODING", "").strip()) and not request.META.get("CONTENT_LENGTH")
 
 
 class RequestSizeLimitMiddleware:
@@ -40,6 +50,8 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if unmeasured_body(request):
+            return refusal(request.path, 411, LENGTH_REQUIRED)
         if declared_length(request) > body_limit(request.META.get("CONTENT_TYPE", "")):
-            return too_large_response(request.path)
+            return refusal(request.path, 413, MESSAGES[413])
         return self.get_response(request)

@@ -16,7 +16,7 @@ from itam.api.serializers import ModelSerializer, WholeListSerializer
 from itam.persistence import save_unique
 
 from ..choices import Protocol
-from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
+from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service, validate_port_mapping_count
 
 User = get_user_model()
 
@@ -159,6 +159,10 @@ class ContainerSerializer(ModelSerializer):
             "port_mappings", "created_at", "updated_at",
         ]
         read_only_fields = ["sort_order"]
+
+    def validate_port_mappings(self, mappings):
+        validate_port_mapping_count(len(mappings or ()))
+        return mappings
 
     def create(self, validated_data):
         mappings = validated_data.pop("port_mappings", None) or []

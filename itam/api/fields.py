@@ -46,7 +46,22 @@ class CaseInsensitiveChoiceField(ChoiceField):
         return super().to_internal_value(data.strip().lower() if isinstance(data, str) else data)
 
 
-class IntegerField(BlankAsNullMixin, serializers.IntegerField):
+def is_ascii_number_text(data):
+    """False for text with digits outside ASCII ("٢٢", "２２"): Python's int(), float() and
+    Decimal() read them as numbers, which no client means (API.md §1.2 notes)."""
+    return not isinstance(data, str) or data.isascii()
+
+
+class NumberMixin(BlankAsNullMixin):
+    """A number as JSON or as ASCII numeric text; non-ASCII digits are invalid."""
+
+    def run_validation(self, data=empty):
+        if not is_ascii_number_text(data):
+            self.fail("invalid")
+        return super().run_validation(data)
+
+
+class IntegerField(NumberMixin, serializers.IntegerField):
     """An integer; numeric strings ("16") accepted, booleans and fractions rejected."""
 
     def to_internal_value(self, data):
@@ -55,7 +70,7 @@ class IntegerField(BlankAsNullMixin, serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class FloatField(BlankAsNullMixin, serializers.FloatField):
+class FloatField(NumberMixin, serializers.FloatField):
     """A finite number; numeric strings accepted, booleans rejected."""
 
     def to_internal_value(self, data):
