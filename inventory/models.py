@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from audit.history import history_records
+from itam.text import refuse_control_characters
 
 from . import querysets
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
@@ -441,3 +442,6 @@ class GPUAssignment(models.Model):
     @property
     def is_open(self):
         return self.released_at is None
+
+
+refuse_control_characters(Datacenter, Environment, Server, Container, PortMapping, Service, GPU, GPUAssignment)

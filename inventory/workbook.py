@@ -416,6 +416,11 @@ def _write_sheet(stream, headers, rows):
     stream.write("".join(chunk).encode())
 
 
+# A literal carriage return is read back as a line feed (XML normalises line ends); the
+# character reference keeps it.
+_CR = {"\r": "&#13;"}
+
+
 class _TextTooLong(Exception):
     pass
 
@@ -431,7 +436,7 @@ def _cell_xml(ref, value):
             return f'<c r="{ref}" t="inlineStr"/>'
         # Text a spreadsheet would run as a formula stays text, shown as text when edited.
         style = f' s="{_QUOTED}"' if value.startswith(FORMULA_TRIGGERS) else ""
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(value, _CR)}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):

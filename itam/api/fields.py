@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from inventory.models import normalize_ip
+from itam.text import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 
 UTC = timezone.utc
 
@@ -29,7 +30,15 @@ class BlankAsNullMixin:
 
 
 class CharField(BlankAsNullMixin, serializers.CharField):
-    """Trimmed text (DRF trims by default); blank is null when nullable."""
+    """Trimmed text (DRF trims by default); blank is null when nullable; no control characters
+    (``itam.text``), checked before trimming so that none is dropped silently."""
+
+    default_error_messages = {"control_characters": CONTROL_CHARACTERS_MESSAGE}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and CONTROL_CHARACTERS.search(data):
+            self.fail("control_characters")
+        return super().to_internal_value(data)
 
 
 class ChoiceField(BlankAsNullMixin, serializers.ChoiceField):
