@@ -9,6 +9,7 @@ import datetime
 import gc
 import io
 import itertools
+import re
 import xml.etree.ElementTree as ET  # noqa: N817 (the usual name)
 import zipfile
 from contextlib import contextmanager
@@ -27,8 +28,15 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@")
 UNREADABLE = "The file is not a readable .xlsx workbook."
 # A 10 MB upload can unzip to gigabytes of sheet XML. The benchmark fleet is 35,010 rows
 # and ~500,000 cells; anything beyond these is refused as soon as the reader gets there.
+# A row counts every column up to its last cell (a cell at XFD is 16,384 of them); shared
+# strings are counted and measured too (unused ones cost memory all the same); no sheet may
+# use more columns than the widest sheet's 17 plus a margin.
 MAX_ROWS = 200_000
 MAX_CELLS = 5_000_000
+MAX_STRINGS = 1_000_000  # shared strings: twice the fleet's cells
+MAX_TEXT = 100_000_000  # characters of shared strings in all
+MAX_COLUMNS = 64  # A to BL
+TOO_BIG = "The workbook has more than {rows:,} rows or {cells:,} cells; split it into several files."
 
 
 class WorkbookError(ValueError):
@@ -109,11 +117,12 @@ def read_workbook(fileobj):
             book_path = _part_path("", _relationships(archive, "_rels/.rels"), OFFICE_DOCUMENT) or "xl/workbook.xml"
             folder = book_path.rpartition("/")[0]
             rels = _relationships(archive, f"{folder}/_rels/{book_path.rpartition('/')[2]}.rels")
+            budget = _Budget()
             strings_path = _part_path(folder, rels, SHARED_STRINGS)
-            strings = _shared_strings(archive, strings_path) if strings_path else []
+            strings = _shared_strings(archive, strings_path, budget) if strings_path else []
             book = ET.fromstring(archive.read(book_path))
             dates = _date_styles(archive, _part_path(folder, rels, STYLES) or "xl/styles.xml", _epoch(book))
-            sheets, budget = {}, _Budget()
+            sheets = {}
             for sheet in book.iter(f"{{{MAIN}}}sheet"):
                 target = rels[sheet.get(f"{{{REL}}}id")][1]
                 path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
@@ -123,7 +132,7 @@ def read_workbook(fileobj):
                         f'The sheets "{sheets[key].title}" and "{sheet.get("name")}" have the same name apart from '
                         "case or spaces; keep one of them.")
                 with archive.open(path) as stream:
-                    sheets[key] = _read_sheet(sheet.get("name"), stream, strings, dates, budget)
+                    sheets[key] = _read_sheet(sheet.get("name"), _ShortTexts(stream), strings, dates, budget)
             return sheets
     except WorkbookError:
         raise
@@ -157,9 +166,11 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OFFICE_DOCUMENT = REL + "/officeDocument"
 SHARED_STRINGS = REL + "/sharedStrings"
 STYLES = REL + "/styles"
-_ROW, _CELL, _VALUE, _FORMULA, _TEXT, _RUN, _INLINE = (
-    f"{{{MAIN}}}{tag}" for tag in ("row", "c", "v", "f", "t", "r", "is"))
+_ROW, _CELL, _VALUE, _FORMULA, _TEXT, _RUN, _INLINE, _ITEM = (
+    f"{{{MAIN}}}{tag}" for tag in ("row", "c", "v", "f", "t", "r", "is", "si"))
 _MAX_COLUMN = 16383  # XFD, the last column of a worksheet (0-based)
+_ELEMENTS_PER_CELL = 8  # <c><v/></c> is 2, <c><is><t/></is></c> 3: room for rich text and a sheet's head
+_MAX_ELEMENTS_PER_ROW = MAX_COLUMNS * 64
 
 
 def _relationships(archive, path):
@@ -187,10 +198,54 @@ def _text(element):
     return "".join(parts)
 
 
-def _shared_strings(archive, path):
-    # openpyxl drops the escape of a literal "_x" (x005F_) in shared strings; so do we.
+def _shared_strings(archive, path, budget):
+    """The shared strings, streamed: each is charged to ``budget`` as it is read, and the
+    parsed items are dropped as they go, so a flood of strings is refused early."""
+    strings = []
     with archive.open(path) as stream:
-        return [_text(item).replace("x005F_", "") for item in ET.parse(stream).getroot()]
+        events = ET.iterparse(_ShortTexts(stream), events=("start", "end"))
+        _, root = next(events)
+        for event, item in events:
+            if event == "end" and item.tag == _ITEM:
+                # openpyxl drops the escape of a literal "_x" (x005F_) in shared strings; so do we.
+                text = _text(item).replace("x005F_", "")
+                budget.spend_string(len(text))
+                strings.append(text)
+                root.clear()
+    return strings
+
+
+class _ShortTexts(io.RawIOBase):
+    """A part's XML stream that refuses a run of text (between two tags) longer than any
+    cell's text can be, before the parser gathers it into one string: a few hundred KB of
+    zip can hold a string of hundreds of MB."""
+
+    # 32,767 characters, each up to 8 bytes as a character reference (&#x10FFFF;).
+    LIMIT = 8 * 32_767
+
+    def __init__(self, stream):
+        self.stream, self.run = stream, 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.stream.read(len(buffer))
+        last_tag = data.rfind(b"<")
+        if last_tag < 0:
+            self.run += len(data)
+        else:
+            first_tag = data.find(b"<")
+            if self.run + first_tag > self.LIMIT or _LONG_TEXT.search(data, first_tag, last_tag):
+                raise WorkbookError(f"A cell holds more than {MAX_CELL_TEXT:,} characters.")
+            self.run = len(data) - last_tag - 1
+        if self.run > self.LIMIT:
+            raise WorkbookError(f"A cell holds more than {MAX_CELL_TEXT:,} characters.")
+        buffer[:len(data)] = data
+        return len(data)
+
+
+_LONG_TEXT = re.compile(rb"[^<]{%d}" % (_ShortTexts.LIMIT + 1))
 
 
 def _epoch(book):
@@ -246,33 +301,47 @@ def _column_index(ref):
 
 
 class _Budget:
-    """Rows and cells left for the rest of a workbook (``MAX_ROWS``, ``MAX_CELLS``)."""
+    """Rows, cells and shared strings left for the rest of a workbook (``MAX_ROWS``,
+    ``MAX_CELLS``, ``MAX_STRINGS``, ``MAX_TEXT``)."""
 
     def __init__(self):
-        self.rows, self.cells = MAX_ROWS, MAX_CELLS
+        self.rows, self.cells, self.strings, self.text = MAX_ROWS, MAX_CELLS, MAX_STRINGS, MAX_TEXT
 
     def spend(self, cells):
         self.rows -= 1
         self.cells -= cells
         if self.rows < 0 or self.cells < 0:
-            raise WorkbookError(
-                f"The workbook has more than {MAX_ROWS:,} rows or {MAX_CELLS:,} cells; split it into several files.")
+            raise WorkbookError(TOO_BIG.format(rows=MAX_ROWS, cells=MAX_CELLS))
+
+    def spend_string(self, length):
+        self.strings -= 1
+        self.text -= length
+        if self.strings < 0 or self.text < 0:
+            raise WorkbookError(f"The workbook holds more than {MAX_STRINGS:,} texts or {MAX_TEXT:,} characters of "
+                                "text; split it into several files.")
 
 
 def _read_sheet(title, stream, strings, dates, budget):
     """The sheet's rows; a cell's value is typed as openpyxl types it (see ``read_workbook``).
 
     One pass over the row elements; everything per cell is kept to C-level lookups, since a
-    fleet workbook has hundreds of thousands of cells. Every row element, blank or not, and
-    its cells are charged to ``budget``.
+    fleet workbook has hundreds of thousands of cells. Every row element, blank or not, is
+    charged to ``budget`` with every column up to its last cell (or, for a row padded with
+    other elements, a cell per ``_ELEMENTS_PER_CELL`` of them); a cell beyond
+    ``MAX_COLUMNS`` is refused before its row is widened to it.
     """
     sheet = SheetData(title=title, headers=[])
     rows, formulas = sheet.rows, sheet.formulas
     expected = 1
+    elements = 0  # since the last row: the parser holds them all until the row ends
     for _, row in ET.iterparse(stream):
         if row.tag != _ROW:
+            elements += 1
+            if elements > _MAX_ELEMENTS_PER_ROW:
+                raise WorkbookError(f"Sheet {title}: a row has more than {MAX_COLUMNS} columns.")
             continue
-        budget.spend(len(row))
+        if len(row) > MAX_COLUMNS:
+            raise WorkbookError(f"Sheet {title}: a row has more than {MAX_COLUMNS} columns.")
         number = int(row.get("r") or expected)
         expected = number + 1
         values = []
@@ -281,6 +350,10 @@ def _read_sheet(title, stream, strings, dates, budget):
             if ref:
                 gap = _column_index(ref) - len(values)
                 if gap > 0:
+                    if gap + len(values) >= MAX_COLUMNS:
+                        raise WorkbookError(
+                            f"Sheet {title}: cell {ref} is beyond column {get_column_letter(MAX_COLUMNS)}; "
+                            f"a sheet may use at most {MAX_COLUMNS} columns.")
                     values += [None] * gap
             kind = cell.get("t")
             if kind == "inlineStr":
@@ -305,6 +378,8 @@ def _read_sheet(title, stream, strings, dates, budget):
             if cell.find(_FORMULA) is not None:
                 formulas.add((number, len(values)))
             values.append(value)
+        budget.spend(max(len(values), elements // _ELEMENTS_PER_CELL))
+        elements = 0
         row.clear()
         if number == 1:
             sheet.headers = values
