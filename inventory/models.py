@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from audit.history import history_records
+from itam.persistence import FoldedKeyField
 from itam.text import refuse_control_characters
 
 from . import querysets
@@ -108,6 +109,7 @@ class TimestampedModel(models.Model):
 
 class Datacenter(TimestampedModel):
     name = models.CharField(max_length=64, validators=[datacenter_name_validator])
+    name_key = FoldedKeyField("name", max_length=192, default="")  # casefolding can triple a text
     location = models.CharField(max_length=128, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
     is_active = models.BooleanField(default=True, db_index=True)
@@ -118,7 +120,7 @@ class Datacenter(TimestampedModel):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
-                Lower("name"), name="datacenter_name_ci_unique",
+                fields=["name_key"], name="datacenter_name_ci_unique",
                 violation_error_message="A datacenter with this name already exists.",
             ),
         ]
@@ -129,6 +131,7 @@ class Datacenter(TimestampedModel):
 
 class Environment(TimestampedModel):
     name = models.CharField(max_length=32)
+    name_key = FoldedKeyField("name", max_length=96, default="")
     code = models.CharField(max_length=16, validators=[env_code_validator])
     color = models.CharField(max_length=7, default="#909399", validators=[color_validator])
     sort_order = _sort_order()
@@ -138,7 +141,7 @@ class Environment(TimestampedModel):
     class Meta:
         ordering = ["sort_order", "id"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="environment_name_ci_unique"),
+            models.UniqueConstraint(fields=["name_key"], name="environment_name_ci_unique"),
             models.UniqueConstraint(Lower("code"), name="environment_code_ci_unique"),
             _sort_order_not_negative("environment"),
         ]

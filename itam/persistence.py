@@ -6,10 +6,56 @@ constraints just before saving; a unique violation raised by a concurrent writer
 same conflict.
 """
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, UniqueConstraint
 
 from .errors import Conflict
+
+
+def fold(text):
+    """The case-insensitive comparison key of a text: ``str.casefold`` ("Straße" and
+    "STRASSE", "ΟΔΟΣ" and "οδος" match), the same on every database."""
+    return text.casefold() if isinstance(text, str) else text
+
+
+class FoldedKeyField(models.CharField):
+    """The ``fold`` of another text field of the model, for unique constraints that must
+    compare names case-insensitively beyond ASCII: SQLite's ``lower()`` folds only ASCII and
+    PostgreSQL's misses final sigma and ß. Its attribute is always the fold of the source's
+    current value (whatever was assigned or loaded), so every write that reads the
+    attributes, bulk inserts included, stores it. Not editable: no form or serializer shows it."""
+
+    def __init__(self, source, **kwargs):
+        self.source = source
+        kwargs["editable"] = False
+        super().__init__(**kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        setattr(cls, self.attname, _FoldedAttribute(self))
+
+
+class _FoldedAttribute:
+    """Reads as the fold of the source field. A value assigned (a default, a loaded row) is
+    kept in ``__dict__`` only so that Django counts the field as loaded, never read."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.field.attname] = fold(getattr(instance, self.field.source))
+        return value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
 
 
 def changes_anything(instance, values):
@@ -45,7 +91,8 @@ def ensure_unique(instance):
 
 def unique_conflicts(instance):
     """``{api_field: [message]}`` for each unique constraint or unique field ``instance`` would
-    violate, compared case-insensitively (constraints use ``Lower(...)`` where it matters)."""
+    violate, compared case-insensitively (constraints use a ``FoldedKeyField`` for names that
+    may hold any letter, ``Lower(...)`` for ASCII ones)."""
     model = type(instance)
     errors = {}
     for constraint in model._meta.constraints:
@@ -83,9 +130,11 @@ def _constraint_fields(constraint):
 
 
 def _conflict_field(model, names):
-    """The field a client must change: the value, not its scope (``index`` of (server, index))."""
+    """The field a client must change: the value, not its scope (``index`` of (server, index));
+    for a ``FoldedKeyField``, the field it folds."""
     model_fields = [model._meta.get_field(name) for name in names]
-    return next((f for f in model_fields if not f.is_relation), model_fields[0])
+    field = next((f for f in model_fields if not f.is_relation), model_fields[0])
+    return model._meta.get_field(field.source) if isinstance(field, FoldedKeyField) else field
 
 
 def _conflict_message(model, constraint, field):

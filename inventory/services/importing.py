@@ -20,6 +20,7 @@ from audit.bulk import bulk_create_with_audit, bulk_update_with_audit
 from audit.choices import Action
 from audit.context import get_context
 from audit.recorder import spec_for
+from itam.persistence import fold
 
 from ..choices import GPUStatus, ReleaseReason
 from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
@@ -132,7 +133,7 @@ def import_workbook(sheets, *, user=None, overwrite=False, dry_run=False, progre
 # --- lookups shared by all sheets -----------------------------------------------------------
 
 def _l(text):
-    return (text or "").lower()
+    return fold(text or "")
 
 
 class Plan:
