@@ -1,11 +1,14 @@
+import sys
+
 from django.core.exceptions import DisallowedHost
+from django.http import HttpResponse
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny
 
-from .exceptions import MESSAGES
+from .exceptions import MESSAGES, DatabaseBusy, is_lock_timeout
 from .renderers import error_envelope_response, is_api_path
 
 BAD_HOST = "Invalid Host header."
@@ -31,6 +34,14 @@ def bad_request(request, exception, *args, **kwargs):
 
 
 def server_error(request, *args, **kwargs):
+    """500, or 503 with Retry-After when the error is a lock wait that timed out (in a
+    middleware, an admin page): Django calls this while handling the exception."""
+    if is_lock_timeout(sys.exc_info()[1]):
+        busy = DatabaseBusy()
+        headers = {"Retry-After": str(busy.wait)}
+        if is_api_path(request.path):
+            return error_envelope_response(503, busy.default_detail, headers=headers)
+        return HttpResponse(busy.default_detail, status=503, content_type="text/plain; charset=utf-8", headers=headers)
     if is_api_path(request.path):
         return error_envelope_response(500, MESSAGES[500])
     return defaults.server_error(request, *args, **kwargs)
