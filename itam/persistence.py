@@ -6,7 +6,7 @@ constraints just before saving; a unique violation raised by a concurrent writer
 same conflict.
 """
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import F, UniqueConstraint
 
 from .errors import Conflict
@@ -70,6 +70,27 @@ def changes_anything(instance, values):
         elif getattr(instance, name) != value:
             return True
     return False
+
+
+def hold_referenced(obj):
+    """Whether ``obj`` (a row a write is about to reference) still exists, holding it until
+    the transaction ends. On PostgreSQL: ``FOR KEY SHARE``, the lock the foreign key check
+    itself takes at the insert, but taken now, before the write decides anything. A
+    concurrent delete of the row (which locks it ``FOR UPDATE`` first) then either waits for
+    this write, and finds the new child, or has finished, and the row is gone: never a child
+    written against a deleted parent (a 500 on the write's re-read or at commit). SQLite's
+    write transactions exclude each other whole; outside a transaction there is nothing to
+    hold."""
+    using = router.db_for_write(type(obj))
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return True
+    meta = obj._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s FOR KEY SHARE",
+                       [obj.pk])
+        return cursor.fetchone() is not None
 
 
 def save_unique(instance):

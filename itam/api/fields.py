@@ -15,6 +15,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from inventory.models import normalize_ip
+from itam.persistence import hold_referenced
 from itam.text import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE
 
 UTC = timezone.utc
@@ -168,3 +169,11 @@ class RelatedIdField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, str) and not data.strip():
             data = None
         return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        """The object, held for the rest of the write (``itam.persistence.hold_referenced``):
+        one deleted meanwhile is the same 400 as one that never existed."""
+        obj = super().to_internal_value(data)
+        if not hold_referenced(obj):
+            self.fail("does_not_exist", pk_value=obj.pk)
+        return obj
