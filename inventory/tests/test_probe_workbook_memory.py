@@ -63,20 +63,20 @@ def tiny_strings(count, per_write=100_000):
     return ("<si><t>x</t></si>" * per_write for _ in range(count // per_write))
 
 
-def one_huge_string(megabytes):
-    yield "<si><t>"
+def huge_text(megabytes, head, tail):
+    yield head
     chunk = "a" * (1024 * 1024)
     for _ in range(megabytes):
         yield chunk
-    yield "</t></si>"
+    yield tail
+
+
+def one_huge_string(megabytes):
+    return huge_text(megabytes, "<si><t>", "</t></si>")
 
 
 def huge_inline_string(megabytes):
-    yield '<row r="2"><c r="A2" t="inlineStr"><is><t>'
-    chunk = "a" * (1024 * 1024)
-    for _ in range(megabytes):
-        yield chunk
-    yield "</t></is></c></row>"
+    return huge_text(megabytes, '<row r="2"><c r="A2" t="inlineStr"><is><t>', "</t></is></c></row>")
 
 
 CRAFTED = {
