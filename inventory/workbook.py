@@ -9,7 +9,6 @@ import datetime
 import gc
 import io
 import itertools
-import re
 import xml.etree.ElementTree as ET  # noqa: N817 (the usual name)
 import zipfile
 from contextlib import contextmanager
@@ -222,30 +221,27 @@ class _ShortTexts(io.RawIOBase):
 
     # 32,767 characters, each up to 8 bytes as a character reference (&#x10FFFF;).
     LIMIT = 8 * 32_767
+    CHUNK = 64 * 1024  # less than LIMIT: a run too long always spans chunks, which `run` counts
 
     def __init__(self, stream):
-        self.stream, self.run = stream, 0
+        self.stream, self.run = stream, 0  # run: bytes since the last "<"
 
     def readable(self):
         return True
 
     def readinto(self, buffer):
-        data = self.stream.read(len(buffer))
-        last_tag = data.rfind(b"<")
-        if last_tag < 0:
+        data = self.stream.read(min(len(buffer), self.CHUNK))
+        first_tag = data.find(b"<")
+        if first_tag < 0:
             self.run += len(data)
         else:
-            first_tag = data.find(b"<")
-            if self.run + first_tag > self.LIMIT or _LONG_TEXT.search(data, first_tag, last_tag):
+            if self.run + first_tag > self.LIMIT:
                 raise WorkbookError(f"A cell holds more than {MAX_CELL_TEXT:,} characters.")
-            self.run = len(data) - last_tag - 1
+            self.run = len(data) - data.rfind(b"<") - 1
         if self.run > self.LIMIT:
             raise WorkbookError(f"A cell holds more than {MAX_CELL_TEXT:,} characters.")
         buffer[:len(data)] = data
         return len(data)
-
-
-_LONG_TEXT = re.compile(rb"[^<]{%d}" % (_ShortTexts.LIMIT + 1))
 
 
 def _epoch(book):
