@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from audit.history import history_records
-from itam.persistence import FoldedKeyField
+from itam.persistence import FoldedKeyField, FoldedKeysMixin
 from itam.text import refuse_control_characters
 
 from . import querysets
@@ -107,7 +107,7 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
-class Datacenter(TimestampedModel):
+class Datacenter(FoldedKeysMixin, TimestampedModel):
     name = models.CharField(max_length=64, validators=[datacenter_name_validator])
     name_key = FoldedKeyField("name", max_length=192, default="")  # casefolding can triple a text
     location = models.CharField(max_length=128, null=True, blank=True)
@@ -129,7 +129,7 @@ class Datacenter(TimestampedModel):
         return self.name
 
 
-class Environment(TimestampedModel):
+class Environment(FoldedKeysMixin, TimestampedModel):
     name = models.CharField(max_length=32)
     name_key = FoldedKeyField("name", max_length=96, default="")
     code = models.CharField(max_length=16, validators=[env_code_validator])

@@ -41,6 +41,19 @@ class FoldedKeyField(models.CharField):
         setattr(cls, self.attname, _FoldedAttribute(self))
 
 
+class FoldedKeysMixin:
+    """For models with a ``FoldedKeyField``: a form that edits the source field validates the
+    key's constraints too (Django skips constraints on fields the form does not show, and
+    the key is never shown), so the admin answers a clash with a form error."""
+
+    def validate_constraints(self, exclude=None):
+        if exclude:
+            keys = [f.attname for f in self._meta.concrete_fields if isinstance(f, FoldedKeyField)]
+            exclude = set(exclude) - {
+                key for key in keys if self._meta.get_field(key).source not in exclude}
+        super().validate_constraints(exclude=exclude)
+
+
 class _FoldedAttribute:
     """Reads as the fold of the source field. A value assigned (a default, a loaded row) is
     kept in ``__dict__`` only so that Django counts the field as loaded, never read."""

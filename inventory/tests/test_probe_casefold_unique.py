@@ -56,3 +56,14 @@ def test_an_import_matches_names_that_fold_alike(admin_api):
     assert response.status_code == 200, response.json()
     assert response.json()["data"]["datacenters"]["updated"] == 1
     assert list(Datacenter.objects.values_list("name", "location")) == [("STRASSE-1", "new")]
+
+
+def test_the_admin_refuses_names_that_fold_alike(client, admin_user):
+    from django.urls import reverse
+
+    Datacenter.objects.create(name="Straße")
+    client.force_login(admin_user)
+    response = client.post(reverse("admin:inventory_datacenter_add"),
+                           {"name": "STRASSE", "location": "", "description": "", "is_active": "on"})
+    assert response.status_code == 200 and "A datacenter with this name already exists." in response.content.decode()
+    assert list(Datacenter.objects.values_list("name", flat=True)) == ["Straße"]
