@@ -3,9 +3,13 @@
 DRF parses JSON straight from the input stream, so Django's DATA_UPLOAD_MAX_MEMORY_SIZE
 never sees it; this middleware enforces the size limit from Content-Length up front,
 before a byte of the body is read. A body without a Content-Length (chunked transfer
-encoding) is refused with 411: Django reads such a body as empty, so a PUT would answer a
-no-op 200, and its size could not be checked before reading.
+encoding), which Django would read as empty (a PUT answering a no-op 200), is read here up
+to the same limit when the server has decoded it (gunicorn: ``wsgi.input_terminated``),
+and refused with 411 where it cannot be read to its end.
 """
+import io
+
+from django.core.handlers.wsgi import LimitedStream
 from django.conf import settings
 from django.http import HttpResponse
 
@@ -31,13 +35,19 @@ def declared_length(request):
         return 0
 
 
-LENGTH_REQUIRED = "A request body must be sent with a Content-Length header (chunked bodies are not accepted)."
+LENGTH_REQUIRED = "A request body must be sent with a Content-Length header here."
 
 
 def refusal(path, code, message):
     if is_api_path(path):
         return error_envelope_response(code, message)
     return HttpResponse(message, status=code, content_type="text/plain; charset=utf-8")
+
+
+def measure(request, body):
+    """Give ``request`` the body it was sent in chunks, as if it had come with a length."""
+    request.META["CONTENT_LENGTH"] = str(len(body))
+    request._stream = LimitedStream(io.BytesIO(body), len(body))
 
 
 def unmeasured_body(request):
@@ -50,8 +60,14 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        limit = body_limit(request.META.get("CONTENT_TYPE", ""))
         if unmeasured_body(request):
-            return refusal(request.path, 411, LENGTH_REQUIRED)
-        if declared_length(request) > body_limit(request.META.get("CONTENT_TYPE", "")):
+            if not request.environ.get("wsgi.input_terminated"):
+                return refusal(request.path, 411, LENGTH_REQUIRED)
+            body = request.environ["wsgi.input"].read(limit + 1)
+            if len(body) > limit:
+                return refusal(request.path, 413, MESSAGES[413])
+            measure(request, body)
+        if declared_length(request) > limit:
             return refusal(request.path, 413, MESSAGES[413])
         return self.get_response(request)

@@ -1,6 +1,9 @@
 """Issue 19 §9: bodies without a length, non-ASCII digits, port mappings per container,
 cells too long to export, ambiguous workbooks: each a clear 4xx, nothing changed."""
+import io
+
 import pytest
+import requests
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
@@ -24,12 +27,50 @@ def assert_400(response, *keys):
 
 # --- a chunked body (no Content-Length) -------------------------------------------------
 
+def chunked(api, method, path, body, terminated=True):
+    """A request whose body came chunked: no Content-Length; the server (gunicorn) decoded
+    the chunks and marks the input as ending at the body's end."""
+    extra = {"HTTP_TRANSFER_ENCODING": "chunked", "wsgi.input": io.BytesIO(body)}
+    if terminated:
+        extra["wsgi.input_terminated"] = True
+    return api.client.generic(method, path, b"", content_type="application/json", **extra)
+
+
+def test_a_chunked_body_is_read(user_api, normal_user):
+    """Django alone reads a chunked body as empty: the PUT answered a no-op 200."""
+    response = chunked(user_api, "PUT", "/api/user/preferences", b'{"view_mode": "list"}')
+    assert response.status_code == 200 and response.json()["data"]["view_mode"] == "list"
+    assert UserPreference.objects.get(user=normal_user).view_mode == "list"
+    assert chunked(user_api, "POST", "/api/auth/logout", b"").status_code == 200  # empty and chunked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_gunicorn_hands_a_chunked_body_over(normal_user):
+    """The real stack: requests sends a generator body chunked, gunicorn decodes it."""
+    from conftest import token_for
+    from tests.live import LiveServer, current_database_url
+
+    with LiveServer(current_database_url(), workers=1) as live:
+        response = requests.put(live.url("/api/user/preferences"), data=iter([b'{"view_mode": ', b'"list"}']),
+                                headers={"Authorization": f"Bearer {token_for(normal_user)}",
+                                         "Content-Type": "application/json"}, timeout=30)
+    assert response.status_code == 200, response.text
+    assert UserPreference.objects.get(user=normal_user).view_mode == "list"
+
+
+def test_a_chunked_body_over_the_limit_is_a_413(user_api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = chunked(user_api, "PUT", "/api/user/preferences", b'{"view_mode": "list", "x": "' + b"a" * 200 + b'"}')
+    assert response.status_code == 413 and response.json()["code"] == 413
+    assert not UserPreference.objects.filter(view_mode="list").exists()
+
+
 @pytest.mark.parametrize("path", ["/api/user/preferences", "/api/servers", "/api/import-export/import"])
-def test_a_body_without_content_length_is_a_411(user_api, path):
-    """Django reads a chunked body as empty: the PUT would answer a no-op 200."""
+def test_a_chunked_body_a_server_cannot_end_is_a_411(user_api, path):
+    """Without wsgi.input_terminated (the development server) the body cannot be read to its end."""
     before = list(UserPreference.objects.values())
-    response = user_api.client.generic("PUT" if "preferences" in path else "POST", path, b"",
-                                       content_type="application/json", HTTP_TRANSFER_ENCODING="chunked")
+    response = chunked(user_api, "PUT" if "preferences" in path else "POST", path, b'{"view_mode": "list"}',
+                       terminated=False)
     assert response.status_code == 411
     assert response.json()["code"] == 411 and "Content-Length" in response.json()["message"]
     assert list(UserPreference.objects.values()) == before
