@@ -65,10 +65,17 @@ def is_ascii_number_text(data):
 class NumberMixin(BlankAsNullMixin):
     """A number as JSON or as ASCII numeric text; non-ASCII digits are invalid."""
 
-    def run_validation(self, data=empty):
+    def run_validation(self, data=empty):  # before a subclass's own parsing (preferences' rounding)
+        self.refuse_non_ascii(data)
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):  # also when used alone (a related field's pk_field)
+        self.refuse_non_ascii(data)
+        return super().to_internal_value(data)
+
+    def refuse_non_ascii(self, data):
         if not is_ascii_number_text(data):
             self.fail("invalid")
-        return super().run_validation(data)
 
 
 class IntegerField(NumberMixin, serializers.IntegerField):
