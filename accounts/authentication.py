@@ -13,6 +13,7 @@ and nothing is lost to cache eviction:
   rejected while the pair issued right after it is accepted. Sessions end through Django's
   own session hash, which ``User`` derives from the password and ``tokens_valid_after``.
 """
+import re
 from datetime import datetime, timezone
 from functools import cache
 
@@ -69,13 +70,47 @@ class RevokedTokenError(TokenError):
     pass
 
 
+_JTI = re.compile(r"[0-9a-f]{32}")  # uuid4().hex, as simplejwt issues it
+_LAST_SECOND = 253_402_300_799  # 9999-12-31T23:59:59Z: the last instant a datetime holds
+_TIME_CLAIMS = {"exp": _LAST_SECOND, "iat": _LAST_SECOND, ISSUED_AT_US_CLAIM: _LAST_SECOND * 1_000_000}
+_BIGINT_MAX = 2**63 - 1
+
+
+def _is_user_id(value):
+    """A user id as issued: a positive 64-bit integer, written with ASCII digits."""
+    if _is_int(value):
+        return 0 < value <= _BIGINT_MAX
+    return isinstance(value, str) and value.isascii() and value.isdigit() and 0 < len(value) <= 19 \
+        and 0 < int(value) <= _BIGINT_MAX
+
+
+def check_issued_claims(payload):
+    """A validly signed token still holds only claims of the shapes this server issues: an
+    odd one (a user id beyond 64 bits, a NUL in the jti, an exp past year 9999) would
+    otherwise reach the database or datetime arithmetic and fail there (a 500)."""
+    for claim, last in _TIME_CLAIMS.items():
+        value = payload.get(claim)
+        if value is not None and not (_is_int(value) and 0 <= value <= last):
+            raise TokenError(INVALID_TOKEN)
+    jti = payload.get(jwt_settings.JTI_CLAIM)
+    if not (isinstance(jti, str) and _JTI.fullmatch(jti)):
+        raise TokenError(INVALID_TOKEN)
+    if not _is_user_id(payload.get(jwt_settings.USER_ID_CLAIM)):
+        raise TokenError(INVALID_TOKEN)
+
+
 class PreciseIssueTimeMixin:
-    """Stamps new tokens with ``iat_us`` (see the module docstring)."""
+    """Stamps new tokens with ``iat_us`` (see the module docstring); a token read back must
+    have the claims' issued shapes before anything else looks at them."""
 
     def __init__(self, token=None, verify=True):
         super().__init__(token, verify)
         if token is None:
             self.payload[ISSUED_AT_US_CLAIM] = epoch_us(self.current_time)
+
+    def verify(self):
+        check_issued_claims(self.payload)
+        super().verify()
 
     def check_blacklist(self):
         try:

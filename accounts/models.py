@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
 
 from audit.history import history_records
+from itam.text import refuse_control_characters
 
 from .choices import GroupingMode, Role, ViewMode
 
@@ -103,3 +104,6 @@ class UserPreference(models.Model):
 
     def __str__(self):
         return f"Preferences of {self.user}"
+
+
+refuse_control_characters(User)

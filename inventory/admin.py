@@ -10,7 +10,7 @@ from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, badge, count_column, status_badge
 from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
-from .models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from .querysets import count_of
 from .services import containers
 from .services.gpu_assignment import HOLDER_FIELDS
@@ -98,6 +98,8 @@ class PortMappingInline(admin.TabularInline):
     model = PortMapping
     fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol", "description")
     extra = 0
+    max_num = MAX_PORT_MAPPINGS
+    validate_max = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("container__server")

@@ -25,6 +25,7 @@ from import_export.tmp_storages import TempFolderStorage
 from .resources import SHEET_RESOURCES
 from .services import exporting, importing
 from .workbook import (
+    CellTooLong,
     SheetData,
     WorkbookError,
     guard_formula,
@@ -193,7 +194,11 @@ def export_view(request):
         messages.error(request, "Choose what to export.")
         return redirect("inventory_workbook")
     export_type = form.cleaned_data["type"]
-    content = exporting.export_workbook(exporting.querysets_for(export_type))
+    try:
+        content = exporting.export_workbook(exporting.querysets_for(export_type))
+    except CellTooLong as exc:
+        messages.error(request, exc.message)
+        return redirect("inventory_workbook")
     return xlsx_response(content, exporting.export_filename(export_type))
 
 

@@ -14,6 +14,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from audit.history import history_records
+from itam.persistence import FoldedKeyField, FoldedKeysMixin
+from itam.text import refuse_control_characters
 
 from . import querysets
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
@@ -34,6 +36,16 @@ PORT = [MinValueValidator(1), MaxValueValidator(65535)]
 # enforces, tie a GPU's holder to its open assignment in both directions.
 HOLDING_KEY_BASE = 2 ** 32
 PERCENT = [MinValueValidator(0), MaxValueValidator(100)]
+
+# A container's mappings are written as one cell of the workbook export; thousands of them
+# would not fit in a cell (32,767 characters) nor make sense for one container.
+MAX_PORT_MAPPINGS = 256
+
+
+def validate_port_mapping_count(count):
+    """The rule every path that sets a container's mappings (API, import, admin) applies."""
+    if count > MAX_PORT_MAPPINGS:
+        raise ValidationError(f"A container may have at most {MAX_PORT_MAPPINGS} port mappings.", code="max_length")
 
 
 def _history():
@@ -90,8 +102,9 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
-class Datacenter(TimestampedModel):
+class Datacenter(FoldedKeysMixin, TimestampedModel):
     name = models.CharField(max_length=64, validators=[datacenter_name_validator])
+    name_key = FoldedKeyField("name", max_length=192, default="")  # casefolding can triple a text
     location = models.CharField(max_length=128, null=True, blank=True)
     description = models.TextField(null=True, blank=True)
     is_active = models.BooleanField(default=True, db_index=True)
@@ -102,7 +115,7 @@ class Datacenter(TimestampedModel):
         ordering = ["name", "id"]
         constraints = [
             models.UniqueConstraint(
-                Lower("name"), name="datacenter_name_ci_unique",
+                fields=["name_key"], name="datacenter_name_ci_unique",
                 violation_error_message="A datacenter with this name already exists.",
             ),
         ]
@@ -111,8 +124,9 @@ class Datacenter(TimestampedModel):
         return self.name
 
 
-class Environment(TimestampedModel):
+class Environment(FoldedKeysMixin, TimestampedModel):
     name = models.CharField(max_length=32)
+    name_key = FoldedKeyField("name", max_length=96, default="")
     code = models.CharField(max_length=16, validators=[env_code_validator])
     color = models.CharField(max_length=7, default="#909399", validators=[color_validator])
     sort_order = _sort_order()
@@ -122,7 +136,7 @@ class Environment(TimestampedModel):
     class Meta:
         ordering = ["sort_order", "id"]
         constraints = [
-            models.UniqueConstraint(Lower("name"), name="environment_name_ci_unique"),
+            models.UniqueConstraint(fields=["name_key"], name="environment_name_ci_unique"),
             models.UniqueConstraint(Lower("code"), name="environment_code_ci_unique"),
             _sort_order_not_negative("environment"),
         ]
@@ -271,6 +285,11 @@ class PortMapping(models.Model):
 
     def __str__(self):
         return self.mapping_chain
+
+    def clean(self):
+        # One more mapping added on its own (the admin's port mapping page).
+        if self.pk is None and self.container_id is not None:
+            validate_port_mapping_count(PortMapping.objects.filter(container_id=self.container_id).count() + 1)
 
     def internal_address_for(self, server_ip):
         return format_address(self.internal_ip or server_ip, self.internal_port)
@@ -455,3 +474,6 @@ class GPUAssignment(models.Model):
     @property
     def is_open(self):
         return self.released_at is None
+
+
+refuse_control_characters(Datacenter, Environment, Server, Container, PortMapping, Service, GPU, GPUAssignment)

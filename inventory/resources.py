@@ -19,9 +19,10 @@ from django.db.models import Prefetch
 from import_export import fields, resources, widgets
 
 from itam.net import normalize_ip
+from itam.text import is_ascii_number_text
 
 from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
-from .models import GPU, Container, Datacenter, PortMapping, Server, Service
+from .models import GPU, Container, Datacenter, PortMapping, Server, Service, validate_port_mapping_count
 from .workbook import is_blank, restore_text
 
 INVALID_INTEGER = "A valid integer is required."
@@ -137,10 +138,10 @@ class IntegerWidget(ColumnCleaning, widgets.IntegerWidget):
         if isinstance(value, int):
             return value
         try:
-            number = float(str(value).strip())
+            number = float(str(value).strip()) if is_ascii_number_text(value) else math.nan
         except ValueError:
             raise ValueError(INVALID_INTEGER) from None
-        if not number.is_integer():
+        if not math.isfinite(number) or not number.is_integer():
             raise ValueError(INVALID_INTEGER)
         return int(number)
 
@@ -160,6 +161,8 @@ class NumberWidget(ColumnCleaning, widgets.FloatWidget):
             raise ValueError(INVALID_NUMBER)
         try:
             number = float(str(value).strip()) if isinstance(value, str) else float(value)
+            if not is_ascii_number_text(value):
+                number = math.nan
         except (TypeError, ValueError):
             raise ValueError(INVALID_NUMBER) from None
         if number != number or number in (float("inf"), float("-inf")):
@@ -251,6 +254,10 @@ class PortMappingsWidget(ColumnCleaning, widgets.Widget):
             raise ValueError("Enter a JSON array of port mappings.") from None
         if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
             raise ValueError("Enter a JSON array of port mapping objects.")
+        try:
+            validate_port_mapping_count(len(items))
+        except DjangoValidationError as exc:
+            raise ValueError(exc.messages[0]) from None
         problems, mappings = [], []
         for number, item in enumerate(items, start=1):
             mapping = {}

@@ -28,7 +28,8 @@ def classify(keyword):
     its order)."""
     if IPV4_FRAGMENT.match(keyword) or IPV6_FRAGMENT.match(keyword):
         return IP
-    if keyword.isascii() and keyword.isdigit() and 1 <= int(keyword) <= MAX_PORT:
+    # The length check first: int() refuses strings of more than 4,300 digits (ValueError).
+    if keyword.isascii() and keyword.isdigit() and len(keyword.lstrip("0")) <= 5 and 1 <= int(keyword) <= MAX_PORT:
         return PORT
     return KEYWORD
 

@@ -21,17 +21,33 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, WINDOWS_EPOCH, from_excel, from_ISO8601, to_excel
 
+from itam.errors import Conflict
+
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
 UNREADABLE = "The file is not a readable .xlsx workbook."
 # A 10 MB upload can unzip to gigabytes of sheet XML. The benchmark fleet is 35,010 rows
 # and ~500,000 cells; anything beyond these is refused as soon as the reader gets there.
+# A row counts every column up to its last cell (a cell at XFD is 16,384 of them); shared
+# strings are counted and measured too (unused ones cost memory all the same); no sheet may
+# use more columns than the widest sheet's 17 plus a margin.
 MAX_ROWS = 200_000
 MAX_CELLS = 5_000_000
+MAX_STRINGS = 1_000_000  # shared strings: twice the fleet's cells
+MAX_TEXT = 100_000_000  # characters of shared strings in all
+MAX_COLUMNS = 64  # A to BL
+TOO_BIG = "The workbook has more than {rows:,} rows or {cells:,} cells; split it into several files."
 
 
 class WorkbookError(ValueError):
     """The upload is not a workbook we can read (not xlsx, corrupt, encrypted, ...)."""
+
+
+MAX_CELL_TEXT = 32_767  # characters: the most a spreadsheet cell holds (Excel's limit)
+
+
+class CellTooLong(Conflict):
+    """A value to export is longer than a cell holds: refused rather than cut short."""
 
 
 @dataclass
@@ -101,17 +117,22 @@ def read_workbook(fileobj):
             book_path = _part_path("", _relationships(archive, "_rels/.rels"), OFFICE_DOCUMENT) or "xl/workbook.xml"
             folder = book_path.rpartition("/")[0]
             rels = _relationships(archive, f"{folder}/_rels/{book_path.rpartition('/')[2]}.rels")
+            budget = _Budget()
             strings_path = _part_path(folder, rels, SHARED_STRINGS)
-            strings = _shared_strings(archive, strings_path) if strings_path else []
+            strings = _shared_strings(archive, strings_path, budget) if strings_path else []
             book = ET.fromstring(archive.read(book_path))
             dates = _date_styles(archive, _part_path(folder, rels, STYLES) or "xl/styles.xml", _epoch(book))
-            sheets, budget = {}, _Budget()
+            sheets = {}
             for sheet in book.iter(f"{{{MAIN}}}sheet"):
                 target = rels[sheet.get(f"{{{REL}}}id")][1]
                 path = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+                key = normalize_header(sheet.get("name"))
+                if key in sheets:  # the importer finds sheets by this key: one would be ignored
+                    raise WorkbookError(
+                        f'The sheets "{sheets[key].title}" and "{sheet.get("name")}" have the same name apart from '
+                        "case or spaces; keep one of them.")
                 with archive.open(path) as stream:
-                    sheets[normalize_header(sheet.get("name"))] = _read_sheet(
-                        sheet.get("name"), stream, strings, dates, budget)
+                    sheets[key] = _read_sheet(sheet.get("name"), _ShortTexts(stream), strings, dates, budget)
             return sheets
     except WorkbookError:
         raise
@@ -145,9 +166,11 @@ REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 OFFICE_DOCUMENT = REL + "/officeDocument"
 SHARED_STRINGS = REL + "/sharedStrings"
 STYLES = REL + "/styles"
-_ROW, _CELL, _VALUE, _FORMULA, _TEXT, _RUN, _INLINE = (
-    f"{{{MAIN}}}{tag}" for tag in ("row", "c", "v", "f", "t", "r", "is"))
+_ROW, _CELL, _VALUE, _FORMULA, _TEXT, _RUN, _INLINE, _ITEM = (
+    f"{{{MAIN}}}{tag}" for tag in ("row", "c", "v", "f", "t", "r", "is", "si"))
 _MAX_COLUMN = 16383  # XFD, the last column of a worksheet (0-based)
+_ELEMENTS_PER_CELL = 8  # <c><v/></c> is 2, <c><is><t/></is></c> 3: room for rich text and a sheet's head
+_MAX_ELEMENTS_PER_ROW = MAX_COLUMNS * 64
 
 
 def _relationships(archive, path):
@@ -175,10 +198,51 @@ def _text(element):
     return "".join(parts)
 
 
-def _shared_strings(archive, path):
-    # openpyxl drops the escape of a literal "_x" (x005F_) in shared strings; so do we.
+def _shared_strings(archive, path, budget):
+    """The shared strings, streamed: each is charged to ``budget`` as it is read, and the
+    parsed items are dropped as they go, so a flood of strings is refused early."""
+    strings = []
     with archive.open(path) as stream:
-        return [_text(item).replace("x005F_", "") for item in ET.parse(stream).getroot()]
+        events = ET.iterparse(_ShortTexts(stream), events=("start", "end"))
+        _, root = next(events)
+        for event, item in events:
+            if event == "end" and item.tag == _ITEM:
+                # openpyxl drops the escape of a literal "_x" (x005F_) in shared strings; so do we.
+                text = _text(item).replace("x005F_", "")
+                budget.spend_string(len(text))
+                strings.append(text)
+                root.clear()
+    return strings
+
+
+class _ShortTexts(io.RawIOBase):
+    """A part's XML stream that refuses a run of text (between two tags) longer than any
+    cell's text can be, before the parser gathers it into one string: a few hundred KB of
+    zip can hold a string of hundreds of MB."""
+
+    # 32,767 characters, each up to 8 bytes as a character reference (&#x10FFFF;).
+    LIMIT = 8 * 32_767
+    CHUNK = 64 * 1024  # less than LIMIT: a run too long always spans chunks, which `run` counts
+
+    def __init__(self, stream):
+        self.stream, self.run = stream, 0  # run: bytes since the last "<"
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        data = self.stream.read(min(len(buffer), self.CHUNK))
+        first_tag = data.find(b"<")
+        if first_tag < 0:
+            self.run += len(data)
+        else:
+            if self.run + first_tag > self.LIMIT:
+                raise WorkbookError(f"A cell holds more than {MAX_CELL_TEXT:,} characters.")
+            self.run = len(data) - data.rfind(b"<") - 1
+        if self.run > self.LIMIT:
+            raise WorkbookError(f"A cell holds more than {MAX_CELL_TEXT:,} characters.")
+        buffer[:len(data)] = data
+        return len(data)
 
 
 def _epoch(book):
@@ -234,33 +298,47 @@ def _column_index(ref):
 
 
 class _Budget:
-    """Rows and cells left for the rest of a workbook (``MAX_ROWS``, ``MAX_CELLS``)."""
+    """Rows, cells and shared strings left for the rest of a workbook (``MAX_ROWS``,
+    ``MAX_CELLS``, ``MAX_STRINGS``, ``MAX_TEXT``)."""
 
     def __init__(self):
-        self.rows, self.cells = MAX_ROWS, MAX_CELLS
+        self.rows, self.cells, self.strings, self.text = MAX_ROWS, MAX_CELLS, MAX_STRINGS, MAX_TEXT
 
     def spend(self, cells):
         self.rows -= 1
         self.cells -= cells
         if self.rows < 0 or self.cells < 0:
-            raise WorkbookError(
-                f"The workbook has more than {MAX_ROWS:,} rows or {MAX_CELLS:,} cells; split it into several files.")
+            raise WorkbookError(TOO_BIG.format(rows=MAX_ROWS, cells=MAX_CELLS))
+
+    def spend_string(self, length):
+        self.strings -= 1
+        self.text -= length
+        if self.strings < 0 or self.text < 0:
+            raise WorkbookError(f"The workbook holds more than {MAX_STRINGS:,} texts or {MAX_TEXT:,} characters of "
+                                "text; split it into several files.")
 
 
 def _read_sheet(title, stream, strings, dates, budget):
     """The sheet's rows; a cell's value is typed as openpyxl types it (see ``read_workbook``).
 
     One pass over the row elements; everything per cell is kept to C-level lookups, since a
-    fleet workbook has hundreds of thousands of cells. Every row element, blank or not, and
-    its cells are charged to ``budget``.
+    fleet workbook has hundreds of thousands of cells. Every row element, blank or not, is
+    charged to ``budget`` with every column up to its last cell (or, for a row padded with
+    other elements, a cell per ``_ELEMENTS_PER_CELL`` of them); a cell beyond
+    ``MAX_COLUMNS`` is refused before its row is widened to it.
     """
     sheet = SheetData(title=title, headers=[])
     rows, formulas = sheet.rows, sheet.formulas
     expected = 1
+    elements = 0  # since the last row: the parser holds them all until the row ends
     for _, row in ET.iterparse(stream):
         if row.tag != _ROW:
+            elements += 1
+            if elements > _MAX_ELEMENTS_PER_ROW:
+                raise WorkbookError(f"Sheet {title}: a row has more than {MAX_COLUMNS} columns.")
             continue
-        budget.spend(len(row))
+        if len(row) > MAX_COLUMNS:
+            raise WorkbookError(f"Sheet {title}: a row has more than {MAX_COLUMNS} columns.")
         number = int(row.get("r") or expected)
         expected = number + 1
         values = []
@@ -269,6 +347,10 @@ def _read_sheet(title, stream, strings, dates, budget):
             if ref:
                 gap = _column_index(ref) - len(values)
                 if gap > 0:
+                    if gap + len(values) >= MAX_COLUMNS:
+                        raise WorkbookError(
+                            f"Sheet {title}: cell {ref} is beyond column {get_column_letter(MAX_COLUMNS)}; "
+                            f"a sheet may use at most {MAX_COLUMNS} columns.")
                     values += [None] * gap
             kind = cell.get("t")
             if kind == "inlineStr":
@@ -293,6 +375,8 @@ def _read_sheet(title, stream, strings, dates, budget):
             if cell.find(_FORMULA) is not None:
                 formulas.add((number, len(values)))
             values.append(value)
+        budget.spend(max(len(values), elements // _ELEMENTS_PER_CELL))
+        elements = 0
         row.clear()
         if number == 1:
             sheet.headers = values
@@ -307,7 +391,8 @@ def is_blank(value):
 
 def write_workbook(sheets):
     """xlsx bytes for ``[(title, headers, rows), ...]``; rows are iterables of cell values
-    (text, numbers, booleans, naive dates/datetimes or None).
+    (text, numbers, booleans, naive dates/datetimes or None). Text longer than a cell holds
+    raises CellTooLong (a Conflict: the export is refused, never silently cut).
 
     Writes the few XML parts of the package straight into the zip, each sheet streamed with
     inline strings: several times faster than openpyxl's cell objects at fleet scale, and
@@ -318,9 +403,15 @@ def write_workbook(sheets):
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL) as archive:
         for name, content in _package_parts([title for title, _, _ in sheets]):
             archive.writestr(name, content)
-        for number, (_, headers, rows) in enumerate(sheets, start=1):
+        for number, (title, headers, rows) in enumerate(sheets, start=1):
             with archive.open(f"xl/worksheets/sheet{number}.xml", "w") as stream:
-                _write_sheet(stream, headers, rows)
+                try:
+                    _write_sheet(stream, headers, rows)
+                except _TextTooLong as exc:
+                    ref, length = exc.args
+                    raise CellTooLong(
+                        f"Sheet {title}, cell {ref}: {length:,} characters, more than the {MAX_CELL_TEXT:,} a "
+                        "spreadsheet cell holds. Shorten that value to export it.") from None
     return out.getvalue()
 
 
@@ -397,16 +488,27 @@ def _write_sheet(stream, headers, rows):
     stream.write("".join(chunk).encode())
 
 
+# A literal carriage return is read back as a line feed (XML normalises line ends); the
+# character reference keeps it.
+_CR = {"\r": "&#13;"}
+
+
+class _TextTooLong(Exception):
+    pass
+
+
 def _cell_xml(ref, value):
     """One ``<c>`` element, typed as openpyxl's write-only mode types the value."""
     if isinstance(value, str):
         # XML 1.0 cannot hold most control characters; a cell drops them rather than fail.
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if len(value) > MAX_CELL_TEXT:
+            raise _TextTooLong(ref, len(value))
         if not value:
             return f'<c r="{ref}" t="inlineStr"/>'
         # Text a spreadsheet would run as a formula stays text, shown as text when edited.
         style = f' s="{_QUOTED}"' if value.startswith(FORMULA_TRIGGERS) else ""
-        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+        return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(value, _CR)}</t></is></c>'
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):

@@ -9,10 +9,69 @@ a conflict naming what is left.
 from collections import Counter
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, models, router, transaction
 from django.db.models import F, ProtectedError, RestrictedError, UniqueConstraint
 
 from .errors import Conflict
+
+
+def fold(text):
+    """The case-insensitive comparison key of a text: ``str.casefold`` ("Straße" and
+    "STRASSE", "ΟΔΟΣ" and "οδος" match), the same on every database."""
+    return text.casefold() if isinstance(text, str) else text
+
+
+class FoldedKeyField(models.CharField):
+    """The ``fold`` of another text field of the model, for unique constraints that must
+    compare names case-insensitively beyond ASCII: SQLite's ``lower()`` folds only ASCII and
+    PostgreSQL's misses final sigma and ß. Its attribute is always the fold of the source's
+    current value (whatever was assigned or loaded), so every write that reads the
+    attributes, bulk inserts included, stores it. Not editable: no form or serializer shows it."""
+
+    def __init__(self, source, **kwargs):
+        self.source = source
+        kwargs["editable"] = False
+        super().__init__(**kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        kwargs.pop("editable", None)
+        return name, path, args, kwargs
+
+    def contribute_to_class(self, cls, name, *args, **kwargs):
+        super().contribute_to_class(cls, name, *args, **kwargs)
+        setattr(cls, self.attname, _FoldedAttribute(self))
+
+
+class FoldedKeysMixin:
+    """For models with a ``FoldedKeyField``: a form that edits the source field validates the
+    key's constraints too (Django skips constraints on fields the form does not show, and
+    the key is never shown), so the admin answers a clash with a form error."""
+
+    def validate_constraints(self, exclude=None):
+        if exclude:
+            keys = [f.attname for f in self._meta.concrete_fields if isinstance(f, FoldedKeyField)]
+            exclude = set(exclude) - {
+                key for key in keys if self._meta.get_field(key).source not in exclude}
+        super().validate_constraints(exclude=exclude)
+
+
+class _FoldedAttribute:
+    """Reads as the fold of the source field. A value assigned (a default, a loaded row) is
+    kept in ``__dict__`` only so that Django counts the field as loaded, never read."""
+
+    def __init__(self, field):
+        self.field = field
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        value = instance.__dict__[self.field.attname] = fold(getattr(instance, self.field.source))
+        return value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
 
 
 def changes_anything(instance, values):
@@ -27,6 +86,27 @@ def changes_anything(instance, values):
         elif getattr(instance, name) != value:
             return True
     return False
+
+
+def hold_referenced(obj):
+    """Whether ``obj`` (a row a write is about to reference) still exists, holding it until
+    the transaction ends. On PostgreSQL: ``FOR KEY SHARE``, the lock the foreign key check
+    itself takes at the insert, but taken now, before the write decides anything. A
+    concurrent delete of the row (which locks it ``FOR UPDATE`` first) then either waits for
+    this write, and finds the new child, or has finished, and the row is gone: never a child
+    written against a deleted parent (a 500 on the write's re-read or at commit). SQLite's
+    write transactions exclude each other whole; outside a transaction there is nothing to
+    hold."""
+    using = router.db_for_write(type(obj))
+    connection = connections[using]
+    if connection.vendor != "postgresql" or not connection.in_atomic_block:
+        return True
+    meta = obj._meta
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {quote(meta.db_table)} WHERE {quote(meta.pk.column)} = %s FOR KEY SHARE",
+                       [obj.pk])
+        return cursor.fetchone() is not None
 
 
 def save_unique(instance):
@@ -67,7 +147,8 @@ def ensure_unique(instance):
 
 def unique_conflicts(instance):
     """``{api_field: [message]}`` for each unique constraint or unique field ``instance`` would
-    violate, compared case-insensitively (constraints use ``Lower(...)`` where it matters)."""
+    violate, compared case-insensitively (constraints use a ``FoldedKeyField`` for names that
+    may hold any letter, ``Lower(...)`` for ASCII ones)."""
     model = type(instance)
     errors = {}
     for constraint in model._meta.constraints:
@@ -105,9 +186,11 @@ def _constraint_fields(constraint):
 
 
 def _conflict_field(model, names):
-    """The field a client must change: the value, not its scope (``index`` of (server, index))."""
+    """The field a client must change: the value, not its scope (``index`` of (server, index));
+    for a ``FoldedKeyField``, the field it folds."""
     model_fields = [model._meta.get_field(name) for name in names]
-    return next((f for f in model_fields if not f.is_relation), model_fields[0])
+    field = next((f for f in model_fields if not f.is_relation), model_fields[0])
+    return model._meta.get_field(field.source) if isinstance(field, FoldedKeyField) else field
 
 
 def _conflict_message(model, constraint, field):

@@ -15,3 +15,7 @@ urlpatterns = [
     path("api/", include("itam.api.urls")),
     path("api", route_not_found),  # the bare base path: a JSON 404, not APPEND_SLASH's redirect
 ]
+
+# The envelope for /api answers that Django itself gives (a bad Host header, a middleware's error).
+handler400 = "itam.api.views.bad_request"
+handler500 = "itam.api.views.server_error"

@@ -1,21 +1,15 @@
 """Query parameters of GET /audit-logs and /audit-logs/export (API.md §6.2)."""
-import datetime
-
 import django_filters
 
 from audit.choices import Action, ResourceType
 from audit.models import AuditLog
 from itam.api import filters
-
-UTC = datetime.timezone.utc
-
-
-def day_start(day):
-    return datetime.datetime.combine(day, datetime.time.min, tzinfo=UTC)
+from itam.dates import midnight
 
 
 class DayFilter(django_filters.DateFilter):
-    """A `YYYY-MM-DD` calendar day in UTC, compared with ``created_at`` as a range (indexable)."""
+    """A `YYYY-MM-DD` calendar day in UTC, compared with ``created_at`` as a range (indexable);
+    the calendar's last day ends at its last instant."""
 
     def __init__(self, *, last=False, **kwargs):
         super().__init__(field_name="created_at", input_formats=["%Y-%m-%d"], **kwargs)
@@ -25,8 +19,8 @@ class DayFilter(django_filters.DateFilter):
         if value is None:
             return qs
         if self.last:  # inclusive: everything before the next day starts
-            return qs.filter(created_at__lt=day_start(value + datetime.timedelta(days=1)))
-        return qs.filter(created_at__gte=day_start(value))
+            return qs.filter(created_at__lt=midnight(value, days_later=1))
+        return qs.filter(created_at__gte=midnight(value))
 
 
 class AuditLogFilter(filters.FilterSet):

@@ -11,6 +11,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from itam.api import fields
 from itam.api.exceptions import error_response
 from itam.api.filters import BIGINT_MAX, StrictBooleanField
 from itam.api.permissions import IsAdmin
@@ -42,7 +43,7 @@ def id_list(text):
     if text is None or not text.strip():
         return None
     try:
-        ids = [int(part) for part in text.split(",")]
+        ids = [int(part) for part in text.split(",")] if fields.is_ascii_number_text(text) else None
     except ValueError:
         ids = None
     if not ids or any(not 1 <= i <= BIGINT_MAX for i in ids):  # a larger id cannot even be compared

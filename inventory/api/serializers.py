@@ -14,7 +14,7 @@ from itam.api import fields
 from itam.api.serializers import ModelSerializer, WholeListSerializer
 
 from ..choices import Protocol
-from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
+from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service, validate_port_mapping_count
 from ..services.gpu_assignment import check_status_change
 
 User = get_user_model()
@@ -151,6 +151,10 @@ class ContainerSerializer(ModelSerializer):
             "port_mappings", "created_at", "updated_at",
         ]
         read_only_fields = ["sort_order"]
+
+    def validate_port_mappings(self, mappings):
+        validate_port_mapping_count(len(mappings or ()))
+        return mappings
 
 
 class ContainerDetailSerializer(ContainerSerializer):

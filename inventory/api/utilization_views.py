@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from itam.api import fields
 from itam.api.filters import BIGINT_MAX
 from itam.api.routing import extra_action
 
@@ -18,7 +19,7 @@ class UtilizationParams(serializers.Serializer):
     start_date = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
     end_date = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
     group_by = serializers.ChoiceField(GROUP_BY_CHOICES, required=False, default="user")
-    datacenter_id = serializers.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
+    datacenter_id = fields.IntegerField(required=False, min_value=1, max_value=BIGINT_MAX)
 
     def validate(self, attrs):
         start, end = attrs.get("start_date"), attrs.get("end_date")

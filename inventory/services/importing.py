@@ -21,6 +21,7 @@ from audit.choices import Action
 from audit.context import get_context
 from audit.recorder import spec_for
 from itam.errors import DomainError, Invalid
+from itam.persistence import fold
 
 from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
 from ..resources import (
@@ -40,9 +41,11 @@ from .ownership import claim_for_creator
 
 REQUIRED = "This field is required."
 MISSING_COLUMN = "Required column is missing."
+REPEATED_COLUMN = "This column appears more than once in the header row; keep one."
 FORMULA = "Formulas are not allowed; enter the value itself."
 CONCURRENT_CHANGE = "The inventory changed while the file was imported; nothing was written. Import it again."
 PROGRESS_EVERY = 1000
+CONCURRENT_ATTEMPTS = 3
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -102,28 +105,35 @@ def import_workbook(sheets, *, user=None, overwrite=False, dry_run=False, progre
     ``assigned_by`` of GPU assignments the import opens (None under ``system_context``).
     ``progress(sheet_title, rows_done, rows_total)`` is called now and then.
     """
-    report = ImportReport(dry_run=dry_run)
-    plan = Plan(user=user, overwrite=overwrite)
     with cyclic_gc_paused(), transaction.atomic():
-        for resource_class in SHEET_RESOURCES:
-            sheet = sheets.get(normalize_header(resource_class.sheet))
-            if sheet is not None:
-                IMPORTERS[resource_class](plan, report.sheets[resource_class.report_key], progress).run(sheet)
-        if report.ok and not dry_run:
+        # Someone may write the same rows between the check and the write (the same workbook
+        # imported twice at once): the import is checked again against what they wrote, so
+        # identical imports converge (the later ones skip or update), a few times at most.
+        for attempt in range(1, CONCURRENT_ATTEMPTS + 1):
+            report = ImportReport(dry_run=dry_run)
+            plan = Plan(user=user, overwrite=overwrite)
+            for resource_class in SHEET_RESOURCES:
+                sheet = sheets.get(normalize_header(resource_class.sheet))
+                if sheet is not None:
+                    IMPORTERS[resource_class](plan, report.sheets[resource_class.report_key], progress).run(sheet)
+            if not report.ok or dry_run:
+                break
             try:
                 with transaction.atomic(), plan.mappings.recorded():  # containers' entries show their mappings
                     plan.write()
+                break
             except IntegrityError as exc:  # someone changed the same rows since they were checked
-                resource = RESOURCE_BY_MODEL.get(getattr(exc, "model", None), SHEET_RESOURCES[0])
-                report.sheets[resource.report_key].errors.append({
-                    "sheet": resource.sheet, "row": 1, "column": None, "message": CONCURRENT_CHANGE})
+                if attempt == CONCURRENT_ATTEMPTS:
+                    resource = RESOURCE_BY_MODEL.get(getattr(exc, "model", None), SHEET_RESOURCES[0])
+                    report.sheets[resource.report_key].errors.append({
+                        "sheet": resource.sheet, "row": 1, "column": None, "message": CONCURRENT_CHANGE})
     return report
 
 
 # --- lookups shared by all sheets -----------------------------------------------------------
 
 def _l(text):
-    return (text or "").lower()
+    return fold(text or "")
 
 
 class Plan:
@@ -312,24 +322,26 @@ class SheetImporter:
         None (with errors reported on row 1) when a required column is missing."""
         index = {}
         for i, header in enumerate(sheet.headers):
-            index.setdefault(normalize_header(header), i)
-        columns, missing = [], []
+            index.setdefault(normalize_header(header), []).append(i)
+        columns, missing, repeated = [], [], []
         for col in self.resource.columns():
-            i = index.get(normalize_header(col.label))
-            if i is None:
+            found = index.get(normalize_header(col.label), ())
+            if len(found) > 1:  # which one holds the data? Refused rather than half-read.
+                repeated.append(col.label)
+            if not found:
                 if col.required:
                     missing.append(col.label)
                 continue
-            columns.append((col, i, self.validated_field(col)))
-        for label in missing:
-            self.report.errors.append({"sheet": self.resource.sheet, "row": 1, "column": label, "message": MISSING_COLUMN})
+            columns.append((col, found[0], self.validated_field(col)))
+        for label, message in [(label, MISSING_COLUMN) for label in missing] + [(label, REPEATED_COLUMN) for label in repeated]:
+            self.report.errors.append({"sheet": self.resource.sheet, "row": 1, "column": label, "message": message})
         # (label, attribute, value for a blank cell) of the plain columns ``assign`` sets
         self.plain = [
             (col.label, col.model_attribute, None if model_field.null else model_field.get_default())
             for col, _, model_field in columns
             if model_field is not None and col.model_attribute not in self.special
         ]
-        return None if missing else columns
+        return None if missing or repeated else columns
 
     def validated_field(self, col):
         """The model field whose validators check this column's values (plain fields only)."""

@@ -4,9 +4,11 @@ One query fetches every assignment overlapping the window with the few columns t
 grouping needs; one pass over those rows adds up the overlapping hours per group.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 
 from django.db.models import F, Q
+
+from itam.dates import midnight
 
 from ..models import GPU, GPUAssignment
 
@@ -27,21 +29,13 @@ GROUPINGS = {
 GROUP_BY_CHOICES = tuple(GROUPINGS)
 
 
-def _midnight(day, tz, days_later=0):
-    """Midnight of ``day`` (+ days), clamped to the calendar's ends (year 1 / 9999)."""
-    try:
-        return datetime.combine(day + timedelta(days=days_later), time.min, tz)
-    except OverflowError:
-        return datetime.max.replace(tzinfo=tz) if days_later > 0 else datetime.min.replace(tzinfo=tz)
-
-
 def window_for(start_date=None, end_date=None, *, now):
     """Inclusive UTC days -> [start, end) datetimes. Missing bounds: the 30 days up to now
     (or up to the end of ``end_date``), from ``start_date`` up to now."""
     utc = now.tzinfo
-    end = _midnight(end_date, utc, days_later=1) if end_date else now
+    end = midnight(end_date, utc, days_later=1) if end_date else now
     if start_date:
-        return _midnight(start_date, utc), end
+        return midnight(start_date, utc), end
     try:
         return end - timedelta(days=DEFAULT_DAYS), end
     except OverflowError:

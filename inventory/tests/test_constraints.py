@@ -135,6 +135,8 @@ CASES = [
 ALSO_REPORTED_AS = {
     "gpu_index_unique_per_server": r"inventory_gpu\.server_id, inventory_gpu\.index",
     "gpu_one_open_assignment": r"inventory_gpuassignment\.gpu_id",
+    "datacenter_name_ci_unique": r"inventory_datacenter\.name_key",
+    "environment_name_ci_unique": r"inventory_environment\.name_key",
     "environment_sort_order_gte_0": r"sort_order",
     "container_sort_order_gte_0": r"sort_order",
     "service_sort_order_gte_0": r"sort_order",

@@ -4,6 +4,7 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -34,6 +35,29 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class DatabaseBusy(exceptions.APIException):
+    """A lock wait that timed out (SQLite's busy timeout behind a long import, PostgreSQL's
+    lock_timeout): nothing was written; the same request may succeed a moment later."""
+
+    status_code = 503
+    default_detail = "The database is busy; try again in a few seconds."
+    default_code = "database_busy"
+    wait = 5  # seconds, sent as Retry-After
+
+
+# SQLite's messages for a lock wait that ran out; PostgreSQL's SQLSTATE lock_not_available.
+_SQLITE_LOCKED = ("database is locked", "database table is locked", "database is busy")
+_PG_LOCK_NOT_AVAILABLE = "55P03"
+
+
+def is_lock_timeout(exc):
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    return (getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)) == _PG_LOCK_NOT_AVAILABLE \
+        or str(exc).startswith(_SQLITE_LOCKED)
+
+
 MESSAGES = {
     400: "Validation failed.",
     401: "Authentication required.",
@@ -41,6 +65,7 @@ MESSAGES = {
     404: "Not found.",
     405: "Method not allowed.",
     413: "Request body is too large.",
+    503: DatabaseBusy.default_detail,
     415: "Unsupported media type.",
     422: "The request conflicts with the current state.",
     429: "Too many requests.",
@@ -112,6 +137,8 @@ def envelope_exception_handler(exc, context):
         exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     elif isinstance(exc, (ProtectedError, RestrictedError)):
         exc = Conflict("This object is still referenced and cannot be deleted.")
+    elif is_lock_timeout(exc):
+        exc = DatabaseBusy()
 
     if not isinstance(exc, exceptions.APIException):
         logger.exception("Unhandled API error", exc_info=exc)

@@ -15,6 +15,8 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from itam.net import normalize_ip
+from itam.persistence import hold_referenced
+from itam.text import CONTROL_CHARACTERS, CONTROL_CHARACTERS_MESSAGE, is_ascii_number_text
 
 UTC = timezone.utc
 
@@ -29,7 +31,15 @@ class BlankAsNullMixin:
 
 
 class CharField(BlankAsNullMixin, serializers.CharField):
-    """Trimmed text (DRF trims by default); blank is null when nullable."""
+    """Trimmed text (DRF trims by default); blank is null when nullable; no control characters
+    (``itam.text``), checked before trimming so that none is dropped silently."""
+
+    default_error_messages = {"control_characters": CONTROL_CHARACTERS_MESSAGE}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and CONTROL_CHARACTERS.search(data):
+            self.fail("control_characters")
+        return super().to_internal_value(data)
 
 
 class ChoiceField(BlankAsNullMixin, serializers.ChoiceField):
@@ -46,7 +56,23 @@ class CaseInsensitiveChoiceField(ChoiceField):
         return super().to_internal_value(data.strip().lower() if isinstance(data, str) else data)
 
 
-class IntegerField(BlankAsNullMixin, serializers.IntegerField):
+class NumberMixin(BlankAsNullMixin):
+    """A number as JSON or as ASCII numeric text; non-ASCII digits are invalid."""
+
+    def run_validation(self, data=empty):  # before a subclass's own parsing (preferences' rounding)
+        self.refuse_non_ascii(data)
+        return super().run_validation(data)
+
+    def to_internal_value(self, data):  # also when used alone (a related field's pk_field)
+        self.refuse_non_ascii(data)
+        return super().to_internal_value(data)
+
+    def refuse_non_ascii(self, data):
+        if not is_ascii_number_text(data):
+            self.fail("invalid")
+
+
+class IntegerField(NumberMixin, serializers.IntegerField):
     """An integer; numeric strings ("16") accepted, booleans and fractions rejected."""
 
     def to_internal_value(self, data):
@@ -55,7 +81,7 @@ class IntegerField(BlankAsNullMixin, serializers.IntegerField):
         return super().to_internal_value(data)
 
 
-class FloatField(BlankAsNullMixin, serializers.FloatField):
+class FloatField(NumberMixin, serializers.FloatField):
     """A finite number; numeric strings accepted, booleans rejected."""
 
     def to_internal_value(self, data):
@@ -144,3 +170,11 @@ class RelatedIdField(serializers.PrimaryKeyRelatedField):
         if isinstance(data, str) and not data.strip():
             data = None
         return super().run_validation(data)
+
+    def to_internal_value(self, data):
+        """The object, held for the rest of the write (``itam.persistence.hold_referenced``):
+        one deleted meanwhile is the same 400 as one that never existed."""
+        obj = super().to_internal_value(data)
+        if not hold_referenced(obj):
+            self.fail("does_not_exist", pk_value=obj.pk)
+        return obj

@@ -18,6 +18,8 @@ from django.http import QueryDict
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from itam.api import fields
+
 
 class StrictBooleanField(forms.Field):
     default_error_messages = {"invalid": "Enter true, false, 1 or 0."}
@@ -42,12 +44,21 @@ class BooleanFilter(django_filters.BooleanFilter):
 BIGINT_MAX = 2**63 - 1
 
 
+class AsciiIntegerField(forms.IntegerField):
+    """Django's IntegerField without the non-ASCII digits int() would read ("٢٢")."""
+
+    def to_python(self, value):
+        if not fields.is_ascii_number_text(value):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     """An integer id (numeric string); anything else is a 400 on the parameter. So is a
     number beyond 64 bits: the database driver cannot even compare it (OverflowError)."""
 
-    field_class = forms.IntegerField
+    field_class = AsciiIntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", -BIGINT_MAX)

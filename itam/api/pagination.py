@@ -4,11 +4,15 @@ import math
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from itam.text import is_ascii_number_text
+
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
 def lenient_int(value, default):
+    if not is_ascii_number_text(value):
+        return default
     try:
         return int(str(value).strip())
     except (TypeError, ValueError):

@@ -4,6 +4,7 @@ Views return plain DRF responses; a view may set ``response.message`` (writes) a
 paginator sets ``response.pagination``. Error envelopes are built whole by the exception
 handler and marked ``response.enveloped`` so they pass through unchanged.
 """
+from django.http import JsonResponse
 from rest_framework.renderers import JSONRenderer
 
 
@@ -11,6 +12,16 @@ def envelope(data=None, message="success", code=0, **extra):
     body = {"code": code, "message": message, "data": data}
     body.update(extra)
     return body
+
+
+def is_api_path(path):
+    return path == "/api" or path.startswith("/api/")
+
+
+def error_envelope_response(code, message, headers=None):
+    """An error envelope answered outside DRF (middleware, Django's error handlers)."""
+    return JsonResponse(envelope(None, message, code=code), status=code, headers=headers,
+                        json_dumps_params={"separators": (",", ":")})
 
 
 class EnvelopeRenderer(JSONRenderer):

@@ -2,6 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from inventory.services.exporting import EXPORT_TYPES, export_workbook, querysets_for
+from inventory.workbook import CellTooLong
 
 
 class Command(BaseCommand):
@@ -13,7 +14,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, type, **options):
         querysets = querysets_for(type)
-        content = export_workbook(querysets)
+        try:
+            content = export_workbook(querysets)
+        except CellTooLong as exc:
+            raise CommandError(exc.message) from None
         try:
             with open(file, "wb") as handle:
                 handle.write(content)
