@@ -247,9 +247,6 @@ class Container(TimestampedModel):
 class PortMapping(models.Model):
     """Container port -> internal address -> optional external address."""
 
-    # What the address properties read beyond this row (for itam.api.fastrender).
-    property_inputs = ("container__server__internal_ip",)
-
     container = models.ForeignKey(Container, on_delete=models.CASCADE, related_name="port_mappings")
     container_port = models.PositiveIntegerField(validators=PORT, db_index=True)
     internal_ip = models.GenericIPAddressField("internal IP", null=True, blank=True, db_index=True)

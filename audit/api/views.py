@@ -8,7 +8,7 @@ from audit.exporting import export_filename, export_workbook
 from audit.models import AuditLog
 from inventory.api.import_export_views import xlsx_response
 from inventory.workbook import XLSX_CONTENT_TYPE
-from itam.api.fastread import FastReadMixin
+from itam.api.compiled import CompiledReadMixin
 from itam.api.permissions import IsAdmin
 
 from .filters import AuditLogFilter
@@ -25,7 +25,7 @@ class FirstRendererNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class AuditLogViewSet(FastReadMixin, viewsets.ReadOnlyModelViewSet):
+class AuditLogViewSet(CompiledReadMixin, viewsets.ReadOnlyModelViewSet):
     """The audit trail, read-only and for admins (API.md §6.2)."""
 
     permission_classes = [IsAdmin]

@@ -26,7 +26,7 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
 from .exceptions import Conflict
-from .fastread import FastReadMixin
+from .compiled import CompiledReadMixin
 from .permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
 
 
@@ -40,7 +40,7 @@ class PartialPutSchema(AutoSchema):
         return serializer
 
 
-class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
+class ResourceViewSet(CompiledReadMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     schema = PartialPutSchema()
     lookup_value_regex = "[0-9]+"

@@ -1,9 +1,9 @@
-"""List plans (itam.api.fastread): a list request's statements are compiled once per set of
+"""List plans (itam.api.compiled.views): a list request's statements are compiled once per set of
 parameters and caller scope, then run with fresh data; bad parameters never make a plan."""
 import pytest
 
 from inventory.models import Server
-from itam.api import fastread
+from itam.api.compiled import views as fastread
 from tests.factories import ContainerFactory, ServerFactory, UserFactory
 
 
