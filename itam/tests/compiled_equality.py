@@ -165,6 +165,7 @@ def reset():
     entry.FALLBACKS.clear()
     views.LIST_PLANS = views.StatementCache(size=views.LIST_PLANS.size)
     views.DETAIL_PLANS = views.StatementCache(size=views.DETAIL_PLANS.size)
+    views.FILTER_VALUES = views.StatementCache(size=views.FILTER_VALUES.size)
 
 
 def _requests(route_kind, route, cls):
