@@ -26,6 +26,7 @@ PROJECT_APPS = ("accounts", "inventory", "audit", "itam")
 VIEW_QUERIES = [{}, *({"expand_level": n} for n in (1, 2, 3)),
                 *({"keyword": k} for k in ("1", "10.0", "2001:db8", "80", "web", "a", "nginx"))]
 LIST_QUERIES = [{"page_size": 100}, {}]
+DETAILS = 4  # the first and the last rows of each model (every row has every field set, or null)
 
 
 def _walk(patterns, prefix=""):
@@ -173,7 +174,8 @@ def _requests(route_kind, route, cls):
         return [(_path(route), query) for query in LIST_QUERIES]
     if route_kind == "retrieve":
         model = cls(action="retrieve", kwargs={}).get_queryset().model
-        return [(_path(route, pk), {}) for pk in model._default_manager.order_by("pk").values_list("pk", flat=True)]
+        pks = list(model._default_manager.order_by("pk").values_list("pk", flat=True))
+        return [(_path(route, pk), {}) for pk in dict.fromkeys(pks[:DETAILS] + pks[-DETAILS:])]
     return [(_path(route), query) for query in VIEW_QUERIES]
 
 
