@@ -30,7 +30,7 @@ from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
 from audit import context
 from itam import errors
-from itam.api.statements import SLOT_INT, SLOT_TEXT, Statement
+from itam.api.compiled.statements import SLOT_INT, SLOT_TEXT, Statement
 
 ISSUED_AT_US_CLAIM = "iat_us"
 INVALID_TOKEN = "Token is invalid or expired."

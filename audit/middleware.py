@@ -7,6 +7,7 @@ from itam.net import client_ip
 from . import context
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+API_PATH = re.compile(r"^/api(/|$)")
 USER_AGENT_MAX = 256
 
 
@@ -24,7 +25,10 @@ class RequestContextMiddleware:
     def __call__(self, request):
         request_id = request_id_for(request)
         request.request_id = request_id
-        user = getattr(request, "user", None)
+        # The API authenticates each request itself (JWT, or the session for downloads) and
+        # then sets the context's user; reading request.user here would load the session and
+        # its user for every API call that carries the browser's session cookie.
+        user = None if API_PATH.match(request.path_info) else getattr(request, "user", None)
         ctx = context.ChangeContext(
             user=user if user is not None and user.is_authenticated else None,
             username=user.username if user is not None and user.is_authenticated else "anonymous",

@@ -59,9 +59,7 @@ def build_fleet():
 def admin_token():
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    from accounts.models import User
-
-    return str(RefreshToken.for_user(User.objects.filter(role="admin").order_by("id").first()).access_token)
+    return str(RefreshToken.for_user(admin_user()).access_token)
 
 
 def _median_p95(samples):
@@ -107,7 +105,13 @@ def endpoints():
     ]
 
 
-def latency_table(runs):
+def admin_user():
+    from accounts.models import User
+
+    return User.objects.filter(role="admin").order_by("id").first()
+
+
+def latency_table(runs, cookie=False, only=()):
     # Django resets the query log and recycles connections at each request start; the
     # benchmark wants the queries of one request and a warm connection, like a worker's.
     from django.core.signals import request_started
@@ -116,8 +120,12 @@ def latency_table(runs):
     request_started.disconnect(reset_queries)
     request_started.disconnect(close_old_connections)
     client = Client(HTTP_AUTHORIZATION=f"Bearer {admin_token()}")
+    if cookie:  # a browser client: the login's session cookie rides along with every call
+        client.force_login(admin_user())
     rows = []
     for label, url, baseline in endpoints():
+        if only and not any(part in label for part in only):
+            continue
         response = client.get(url)
         status = response.status_code
         with CaptureQueriesContext(connection) as ctx:
@@ -127,7 +135,7 @@ def latency_table(runs):
         sizes = f"{len(response.content) / 1024:.0f} / {len(baseline().encode()) / 1024:.0f}"
         rows.append((label, status, queries, sizes, *timed_pairs(lambda: client.get(url), baseline, runs)))
     print(f"\n## Latency (API and baseline timed alternately, at least {runs} pairs each, in-process Django test "
-          f"client, {connection.vendor})\n")
+          f"client, {connection.vendor}{', with the session cookie' if cookie else ''})\n")
     print("| endpoint | status | queries | KiB API / baseline | pairs | API median ms | API p95 ms | baseline median ms "
           "| baseline p95 ms | ratio (median of pairs) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -247,10 +255,12 @@ def main():
     parser.add_argument("--load-seconds", type=int, default=30)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--skip-load", action="store_true")
+    parser.add_argument("--cookie", action="store_true", help="the client also carries a session cookie (a browser)")
+    parser.add_argument("--only", action="append", default=[], help="only endpoints whose label contains this")
     args = parser.parse_args()
     build_fleet()
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}; {os.cpu_count()} cores")
-    latency_table(args.runs)
+    latency_table(args.runs, cookie=args.cookie, only=args.only)
     if not args.skip_load:
         load_test(args.load_seconds, args.clients)
     print(f"\npeak RSS of this (benchmark) process: {peak_rss_kb(os.getpid()) / 1024:.0f} MiB")

@@ -256,8 +256,6 @@ class Container(TimestampedModel):
 class PortMapping(models.Model):
     """Container port -> internal address -> optional external address."""
 
-    # What the address properties read beyond this row (for itam.api.fastrender).
-    property_inputs = ("container__server__internal_ip",)
     # The values that make a mapping what it is (its writable fields, as the API and the
     # workbook write them); two mappings with the same values are the same mapping.
     value_fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol",

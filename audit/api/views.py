@@ -7,7 +7,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from audit.exporting import export_filename, export_workbook
 from audit.models import AuditLog
 from inventory.workbook import XLSX_CONTENT_TYPE, xlsx_response
-from itam.api.fastread import FastReadMixin
+from itam.api.compiled import CompiledReadMixin
 from itam.api.permissions import IsAdmin
 
 from .filters import AuditLogFilter
@@ -24,7 +24,7 @@ class FirstRendererNegotiation(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-class AuditLogViewSet(FastReadMixin, viewsets.ReadOnlyModelViewSet):
+class AuditLogViewSet(CompiledReadMixin, viewsets.ReadOnlyModelViewSet):
     """The audit trail, read-only and for admins (API.md §6.2)."""
 
     permission_classes = [IsAdmin]

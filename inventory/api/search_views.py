@@ -9,7 +9,7 @@ from itam.api import fields
 from itam.api.pagination import lenient_int
 
 from .. import search
-from itam.api.fastrender import renderer_for
+from itam.api.compiled import render_many
 from .params import query_params
 from .serializers import ContainerSerializer, GPUSerializer, PortMappingSerializer, ServerSerializer, ServiceSerializer
 
@@ -57,7 +57,7 @@ class SearchView(APIView):
     def get(self, request):
         limit = limit_of(request, search.SEARCH_DEFAULT_LIMIT, search.SEARCH_MAX_LIMIT)
         search_type, querysets = search.search(keyword_of(request), limit)
-        data = {name: renderer_for(ITEM_SERIALIZERS[name]).render_many(qs) if qs is not None else []
+        data = {name: render_many(ITEM_SERIALIZERS[name], qs) if qs is not None else []
                 for name, qs in querysets.items()}
         return Response({**data, "search_type": search_type, "total": sum(len(items) for items in data.values())})
 

@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from itam.api import fields
+from itam.api.compiled import reads
 from itam.api.serializers import ModelSerializer, WholeListSerializer
 
 from ..choices import Protocol
@@ -97,9 +98,10 @@ class ServerSerializer(ModelSerializer):
 class PortMappingSerializer(ModelSerializer):
     container_id = fields.IntegerField(read_only=True)
     protocol = fields.CaseInsensitiveChoiceField(choices=Protocol.choices, required=False)
-    internal_address = fields.CharField(read_only=True)
+    # The addresses fall back to the server's internal IP (what compiled reads fetch with the row).
+    internal_address = reads(fields.CharField(read_only=True), "container__server__internal_ip")
     external_address = fields.CharField(read_only=True, allow_null=True)
-    mapping_chain = fields.CharField(read_only=True)
+    mapping_chain = reads(fields.CharField(read_only=True), "container__server__internal_ip")
 
     class Meta:
         model = PortMapping

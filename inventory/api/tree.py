@@ -4,13 +4,13 @@ containers' services (level 3).
 
 A fixed number of queries whatever the fleet size, one per loaded relation (see
 ``ServerQuerySet.for_tree``); nodes are the list serializers' output plus ``_type``,
-rendered by ``itam.api.fastrender``, which derives from those serializers.
+rendered by ``itam.api.compiled``, which derives from those serializers.
 """
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from itam.api.fastrender import renderer_for
+from itam.api.compiled import render_many
 from itam.api.routing import extra_action
 
 from ..choices import ServerStatus
@@ -39,23 +39,23 @@ def typed(kind, node):
 
 def build_tree(servers, level):
     """Server nodes for ``level`` from the querysets of ``ServerQuerySet.for_tree``."""
-    server_nodes = renderer_for(ServerSerializer).render_many(servers.servers)
+    server_nodes = render_many(ServerSerializer, servers.servers)
     if level == 1:
         return server_nodes
     children = {node["id"]: [resource_card(node)] for node in server_nodes}
     services = {}
     if level == 3:
-        for node in renderer_for(ServiceSerializer).render_many(servers.services):
+        for node in render_many(ServiceSerializer, servers.services):
             services.setdefault(node["container_id"], []).append(typed("service", node))
     # The queries are separate statements: a child whose server appeared after the server
     # query ran has no node to hang from and waits for the next load.
-    for node in renderer_for(ContainerSerializer).render_many(servers.containers):
+    for node in render_many(ContainerSerializer, servers.containers):
         if node["server_id"] in children:
             node = typed("container", node)
             if level == 3:
                 node["children"] = services.get(node["id"], [])
             children[node["server_id"]].append(node)
-    for node in renderer_for(GPUSerializer).render_many(servers.gpus):
+    for node in render_many(GPUSerializer, servers.gpus):
         if node["server_id"] in children:
             children[node["server_id"]].append(typed("gpu", node))
     for node in server_nodes:

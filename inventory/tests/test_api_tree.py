@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from itam.api.fastrender import renderer_for
+from itam.api.compiled import renderer_for
 from inventory.api.serializers import (
     ContainerSerializer, GPUSerializer, PortMappingSerializer, ServerSerializer, ServiceSerializer,
 )

@@ -16,6 +16,7 @@ from rest_framework.relations import PKOnlyObject
 from rest_framework.validators import UniqueValidator
 
 from . import fields
+from .compiled.conversions import IDENTITY, conversion
 
 
 class ModelSerializer(serializers.ModelSerializer):
@@ -80,13 +81,6 @@ def written_fields(serializer_class):
     }
 
 
-# Field classes whose representation of a database value is the value itself (or float()).
-PASS_THROUGH = (
-    serializers.CharField, serializers.IntegerField, serializers.ChoiceField, serializers.BooleanField,
-    serializers.ReadOnlyField,
-)
-
-
 def fast_reader(field):
     """A function instance -> representation equivalent to DRF's for ``field``."""
     def generic(instance):
@@ -96,20 +90,17 @@ def fast_reader(field):
 
     if field.source == "*":  # the field reads the whole instance, which is never None
         return field.to_representation
-    if type(field).to_representation is not _representation_of(field):
-        return generic
     attrs = field.source_attrs
     if isinstance(field, serializers.PrimaryKeyRelatedField):
+        if type(field).to_representation is not serializers.PrimaryKeyRelatedField.to_representation:
+            return generic
         attrs = [*attrs[:-1], f"{attrs[-1]}_id"]
         convert = None
-    elif isinstance(field, fields.DateTimeField):
-        convert = fields.format_datetime
-    elif isinstance(field, serializers.FloatField):
-        convert = float
-    elif isinstance(field, PASS_THROUGH):
-        convert = None
     else:
-        return generic
+        convert = conversion(field)  # the compiled layer's table: one list of known conversions
+        if convert is None:
+            return generic
+        convert = None if convert is IDENTITY else convert
 
     def read(instance):
         value = instance
@@ -125,15 +116,6 @@ def fast_reader(field):
         return convert(value) if convert is not None and value is not None else value
 
     return read
-
-
-def _representation_of(field):
-    """The to_representation of the nearest class this module knows how to read fast (a
-    subclass overriding it again must go the generic way)."""
-    for known in (serializers.PrimaryKeyRelatedField, fields.DateTimeField, serializers.FloatField, *PASS_THROUGH):
-        if isinstance(field, known):
-            return known.to_representation
-    return None
 
 
 class WholeListSerializer(serializers.ListSerializer):

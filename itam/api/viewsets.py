@@ -24,7 +24,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 
-from .fastread import FastReadMixin
+from .compiled import CompiledReadMixin
 from .permissions import IsOwnerOrAdmin, ReadOnlyOrAdmin
 
 
@@ -38,7 +38,7 @@ class PartialPutSchema(AutoSchema):
         return serializer
 
 
-class ResourceViewSet(FastReadMixin, viewsets.ModelViewSet):
+class ResourceViewSet(CompiledReadMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     schema = PartialPutSchema()
     lookup_value_regex = "[0-9]+"

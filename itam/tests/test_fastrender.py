@@ -1,10 +1,10 @@
-"""The compiled renderer (itam.api.fastrender) gives what DRF gives, in the corner cases of
+"""The compiled renderer (itam.api.compiled.render) gives what DRF gives, in the corner cases of
 fields read from model properties."""
 import pytest
 from rest_framework import serializers
 
 from inventory.models import Server
-from itam.api.fastrender import Renderer
+from itam.api.compiled.render import Renderer
 from tests.factories import ServerFactory
 
 

@@ -1,9 +1,9 @@
-"""List plans (itam.api.fastread): a list request's statements are compiled once per set of
+"""List plans (itam.api.compiled.views): a list request's statements are compiled once per set of
 parameters and caller scope, then run with fresh data; bad parameters never make a plan."""
 import pytest
 
 from inventory.models import Server
-from itam.api import fastread
+from itam.api.compiled import views as fastread
 from tests.factories import ContainerFactory, ServerFactory, UserFactory
 
 
@@ -96,3 +96,20 @@ def test_ids_no_row_can_have_are_404_without_a_query(admin_api, pk, django_asser
     with django_assert_num_queries(1):  # authentication only
         response = admin_api.get(f"/servers/{pk}")
     assert response.status_code == 404 and response.json()["code"] == 404
+
+
+def test_parameters_the_filters_do_not_know_make_no_plan(admin_api, plans):
+    """A cache buster (``?_=...``) or any other unknown parameter reuses the plan."""
+    ServerFactory(name="alpha")
+    for n in range(5):
+        assert names(admin_api.get("/servers", {"ordering": "name", "_": str(n), "utm": "x"})) == (["alpha"], 1)
+    assert len(plans) == 1
+
+
+def test_plans_are_keyed_by_validated_values(admin_api, plans):
+    ServerFactory(name="web-1")
+    # The same keyword once trimmed, the same page size once clamped, the same first page.
+    for params in ({"keyword": "web", "page_size": 100}, {"keyword": " web ", "page_size": 500},
+                   {"keyword": "web", "page_size": "100", "page": "1"}):
+        assert names(admin_api.get("/servers", params)) == (["web-1"], 1)
+    assert len(plans) == 1

@@ -1,4 +1,4 @@
-"""Compiled reads (itam.api.statements): a statement answers exactly what ``.values()``
+"""Compiled reads (itam.api.compiled.statements): a statement answers exactly what ``.values()``
 does, with fresh data on every run, and fills its slots with each run's values."""
 from datetime import timedelta, timezone as dt_timezone
 
@@ -7,7 +7,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from inventory.models import Container, Server
-from itam.api.statements import SLOT_INT, SLOT_TEXT, Statement, StatementCache
+from itam.api.compiled.statements import SLOT_INT, SLOT_TEXT, Statement, StatementCache
 from tests.factories import ContainerFactory, GPUFactory, ServerFactory
 
 UTC = dt_timezone.utc

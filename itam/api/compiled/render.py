@@ -5,40 +5,57 @@ per row and walking DRF's per-field machinery costs ~10x the time of fetching th
 ``renderer_for(SerializerClass)`` compiles the serializer's own field list once into a plan:
 
 - a field whose source is a model column, possibly across foreign keys
-  (``datacenter.name``), is read from a ``.values()`` row and passed through that field's
-  ``to_representation`` (the same conversion DRF applies);
+  (``datacenter.name``), is read from a ``.values()`` row and converted as that field's
+  ``to_representation`` would (``conversions``);
 - a related-id field (``datacenter_id``) reads the foreign key column;
 - anything else (a model property such as ``ssh_command``, a ``source="*"`` field such as a
   count or the GPU's open assignment) runs the field's own ``get_attribute`` and
   ``to_representation`` on a light row object that carries the row's values and borrows
-  the model's properties and methods;
+  the model's properties and methods; what such a field reads beyond the row's own columns
+  is declared on the field (``reads(field, "container__server__internal_ip")``);
 - a nested ``many=True`` serializer is filled from the queryset's own ``Prefetch`` of that
   relation, rendered by that serializer's plan; other prefetches become attributes of the
   row objects (``open_assignments``), as ``prefetch_related`` would set them.
 
-The plan becomes one generated function per serializer; conversions that return a database
-value unchanged (``str`` of a string, ``int`` of an integer, ...) are left out of it.
-Sources it cannot express fail loudly when the plan is built (a nested single object) or
-rendered (a ``many=True`` field without a matching prefetch).
-
-So a serializer stays the one definition of a shape; ``test_api_tree`` checks that this
-output equals ``Serializer(queryset, many=True).data`` field for field, on SQLite and
-PostgreSQL.
+The plan becomes one generated function per serializer. Whatever it cannot express raises
+``NotCompiled`` naming the field (a nested single object, a ``many=True`` field without a
+matching prefetch, a property reading an attribute the row does not carry); the entry
+points (``itam.api.compiled``) then answer with plain DRF instead.
 """
+import inspect
 from functools import cache
 from types import SimpleNamespace
 
 from django.db.models import Prefetch
 from rest_framework import relations, serializers
 from rest_framework.fields import SkipField
-from rest_framework.settings import api_settings
 
-from .fields import DateTimeField as UTCDateTimeField, format_datetime
+from ..fields import DateTimeField as UTCDateTimeField
+from .conversions import IDENTITY, conversion
 from .statements import Statement
 
-# A model whose properties read related values beyond its own columns names them, as
-# ``__`` paths, in a ``property_inputs`` class attribute; they reach the property as nested
-# attributes (``self.container.server.internal_ip``).
+
+class NotCompiled(Exception):
+    """The compiled layer cannot give this serializer's output; plain DRF must."""
+
+
+class MissingReadInput(NotCompiled):
+    """A row object was asked for an attribute it does not carry (a related object a property
+    reads). Not an AttributeError, so that DRF cannot mistake it for a field to skip."""
+
+
+def reads(field, *paths):
+    """Declare the ``__`` paths (``"datacenter__name"``) a read-only field's source reads
+    beyond its model's own columns; they reach it as nested attributes
+    (``self.datacenter.name``). Returns the field, for use in a serializer's body."""
+    field.read_inputs = paths
+    return field
+
+
+def _read_inputs(serializer_class, name):
+    # DRF deep-copies declared fields by re-running their constructor, which drops extra
+    # attributes; the class keeps the declared instances.
+    return getattr(serializer_class._declared_fields.get(name), "read_inputs", ())
 
 
 def _column_path(model, attrs):
@@ -61,14 +78,13 @@ def _column_path(model, attrs):
 
 
 def _converter(field, is_relation):
-    """What DRF applies to a non-null attribute: a related-id field shows the pk (through
-    its ``pk_field`` when it has one); any other field its ``to_representation``."""
+    """What DRF applies to a non-null attribute (None: nothing): a related-id field shows the
+    pk (through its ``pk_field`` when it has one); any other field its ``to_representation``."""
     if is_relation:
         pk_field = getattr(field, "pk_field", None)
         return pk_field.to_representation if pk_field is not None else None
-    if type(field).to_representation is UTCDateTimeField.to_representation:
-        return format_datetime  # what that method calls: one call less per value
-    return field.to_representation
+    convert = conversion(field)
+    return None if convert is IDENTITY else convert or field.to_representation
 
 
 @cache
@@ -83,7 +99,18 @@ def _row_class(model):
                 continue
             if isinstance(value, property) or callable(value):
                 borrowed[name] = value
-    return type(f"{model.__name__}Row", (), borrowed)
+
+    def __getattr__(self, name):  # names the row does not carry (or a property's AttributeError)
+        if name.startswith("__") or name in borrowed:
+            raise AttributeError(name)
+        late = inspect.getattr_static(model, name, None)  # set on the model after this class was made
+        if isinstance(late, property):
+            return late.fget(self)
+        if callable(late):
+            return late.__get__(self)
+        raise MissingReadInput(f"{model.__name__}.{name} is not among the columns a row carries")
+
+    return type(f"{model.__name__}Row", (), {**borrowed, "__getattr__": __getattr__})
 
 
 def _row_object(model, row):
@@ -112,7 +139,7 @@ def _prefetches(queryset):
     for lookup in queryset._prefetch_related_lookups:
         prefetch = lookup if isinstance(lookup, Prefetch) else Prefetch(lookup)
         if "__" in prefetch.prefetch_through:
-            raise NotImplementedError(f"nested prefetch {prefetch.prefetch_through!r} is not supported")
+            raise NotCompiled(f"nested prefetch {prefetch.prefetch_through!r} is not supported")
         yield prefetch
 
 
@@ -134,20 +161,6 @@ def _children_of(model, queryset, rows, prefetch):
 
 
 _SKIP = object()
-
-# Field conversions that return a value from the database unchanged (str of a str, int of
-# an int, float of a float, an enum value that passed its check constraint): not called.
-_IDENTITY = {
-    serializers.CharField.to_representation, serializers.IntegerField.to_representation,
-    serializers.FloatField.to_representation, serializers.ChoiceField.to_representation,
-    serializers.ReadOnlyField.to_representation,
-}
-
-
-def _is_identity(convert):
-    if getattr(convert, "__func__", None) is serializers.BigIntegerField.to_representation:
-        return not getattr(convert.__self__, "coerce_to_string", api_settings.COERCE_BIGINT_TO_STRING)
-    return getattr(convert, "__func__", None) in _IDENTITY
 
 
 def _computed(field, obj):
@@ -197,6 +210,8 @@ class Renderer:
         self.model = serializer.Meta.model
         self.columns, self.nested, self.plan = [], {}, []
         self.utc_datetime_columns = []  # rendered by format_datetime, which reads naive values as UTC
+        self.read_inputs = []  # "__" paths computed fields read beyond the row's own columns
+        self.name = serializer_class.__name__
         has_computed = False
         for name, field in serializer.fields.items():
             if field.write_only:
@@ -208,23 +223,24 @@ class Renderer:
             column = _column_path(self.model, field.source_attrs) if field.source != "*" else None
             if column is None:
                 has_computed = True
+                self.read_inputs += _read_inputs(serializer_class, name)
                 self.plan.append((name, "computed", field, None))
             else:
                 path, is_relation = column
                 if is_relation and not isinstance(field, relations.PrimaryKeyRelatedField):
-                    raise TypeError(f"{serializer_class.__name__}.{name}: only ids of related objects are supported")
+                    raise NotCompiled(f"{self.name}.{name}: only ids of related objects are supported")
                 self.columns.append(path)
                 self.plan.append((name, "column", path, _converter(field, is_relation)))
                 if isinstance(field, UTCDateTimeField):
                     self.utc_datetime_columns.append(path)
-        self.property_inputs = tuple(getattr(self.model, "property_inputs", ())) if has_computed else ()
+        self.read_inputs = list(dict.fromkeys(self.read_inputs))
         # Properties read the model's own columns.
         self.own_columns = [f.attname for f in self.model._meta.concrete_fields] if has_computed else []
         self.render = self._compile()  # row dict -> the serializer's output for that object
 
     def values_of(self, queryset, extra=()):
         """The ``.values()`` queryset of the rows this plan reads from ``queryset``."""
-        names = ["pk", *self.columns, *self.own_columns, *queryset.query.annotations, *self.property_inputs, *extra]
+        names = ["pk", *self.columns, *self.own_columns, *queryset.query.annotations, *self.read_inputs, *extra]
         return queryset.prefetch_related(None).values(*dict.fromkeys(names))
 
     def fetch(self, queryset, extra=(), rows=None):
@@ -233,7 +249,7 @@ class Renderer:
         if rows is None:
             rows = list(self.values_of(queryset, extra))
         self._nest_inputs(rows)
-        for prefetch in _prefetches(queryset):
+        for prefetch in self.prefetches(queryset):
             children, fk = _children_of(self.model, queryset, rows, prefetch)
             if prefetch.prefetch_to in self.nested:
                 child = renderer_for(self.nested[prefetch.prefetch_to])
@@ -242,16 +258,24 @@ class Renderer:
                 self._attach_objects(rows, prefetch.to_attr or prefetch.prefetch_to, _fetch_objects(children), fk)
         return rows
 
+    def prefetches(self, queryset):
+        """The prefetches of ``queryset``; every nested list must be one of them."""
+        prefetches = list(_prefetches(queryset))
+        for source in set(self.nested) - {p.prefetch_to for p in prefetches}:
+            raise NotCompiled(f"{self.name}.{source}: a nested list needs a Prefetch('{source}') on the queryset")
+        return prefetches
+
     def _nest_inputs(self, rows):
-        for row in rows:
-            for path in self.property_inputs:
-                _nest(row, path)
+        if self.read_inputs:
+            for row in rows:
+                for path in self.read_inputs:
+                    _nest(row, path)
 
     @staticmethod
     def _attach_nested(rows, name, child, child_rows, fk):
         groups = _group(child_rows, fk)
         for row in rows:
-            row[name] = [child.render(c) for c in groups.get(row["pk"], ())]
+            row[name] = child.render_rows(groups.get(row["pk"], ()))
 
     @staticmethod
     def _attach_objects(rows, name, objects, fk):
@@ -271,7 +295,9 @@ class Renderer:
                 env[f"f{i}"] = key.to_representation
                 items.append(f"{name!r}: f{i}(obj)")
             elif kind == "computed" and (fget := _model_property(self.model, key)) is not None:
-                convert = None if _is_identity(key.to_representation) else key.to_representation
+                # A property's value is of no declared type: identity is only for columns.
+                convert = conversion(key)
+                convert = key.to_representation if convert in (None, IDENTITY) else convert
                 env.update({f"p{i}": fget, f"f{i}": key, f"c{i}": convert})
                 items.append(f"{name!r}: (v{i} := prop(p{i}, f{i}, c{i}, obj))")
                 may_skip.append(f"v{i}")
@@ -279,7 +305,7 @@ class Renderer:
                 env[f"f{i}"] = key
                 items.append(f"{name!r}: (v{i} := computed(f{i}, obj))")
                 may_skip.append(f"v{i}")
-            elif kind == "column" and convert is not None and not _is_identity(convert):
+            elif kind == "column" and convert is not None:
                 env[f"c{i}"] = convert
                 items.append(f"{name!r}: None if (v := row[{key!r}]) is None else c{i}(v)")
             else:
@@ -303,9 +329,28 @@ class Renderer:
         """``row`` as an object answering the model's columns and properties."""
         return _row_object(self.model, row)
 
-    def render_many(self, queryset):
+    def render_rows(self, rows):
         render = self.render
-        return [render(row) for row in self.fetch(queryset)]
+        try:
+            return [render(row) for row in rows]
+        except MissingReadInput as exc:
+            raise NotCompiled(self._culprit(rows) or str(exc)) from exc
+
+    def _culprit(self, rows):
+        """Which computed field of which serializer asked a row for what it does not carry."""
+        for row in rows:
+            obj = self.row_object(row)
+            for name, kind, field, _ in self.plan:
+                try:
+                    if kind == "computed":
+                        _computed(field, obj)
+                except MissingReadInput as exc:
+                    return (f"{self.name}.{name}: {exc}; declare what it reads on the field, "
+                            f"reads(field, 'relation__column', ...)")
+        return None
+
+    def render_many(self, queryset):
+        return self.render_rows(self.fetch(queryset))
 
 
 @cache
@@ -314,7 +359,7 @@ def renderer_for(serializer_class):
 
 
 class ReadPlan:
-    """What ``Renderer.fetch`` does for one queryset, compiled once (``itam.api.statements``)
+    """What ``Renderer.fetch`` does for one queryset, compiled once (``statements``)
     and run as often as needed with fresh data: the statement of the rows, and one child plan
     per prefetched relation, whose children are matched by a subquery on the parents' query
     so that every statement is fixed. ``slots`` name sentinel parameters (the object's id of
@@ -325,7 +370,7 @@ class ReadPlan:
         naive = renderer.utc_datetime_columns if naive_utc else ()
         self.statement = Statement(renderer.values_of(queryset, extra), slots=slots, naive_utc=naive)
         self.children = []
-        for prefetch in _prefetches(queryset):
+        for prefetch in renderer.prefetches(queryset):
             children, fk = _children_of(renderer.model, queryset, None, prefetch)
             if prefetch.prefetch_to in renderer.nested:
                 child = renderer_for(renderer.nested[prefetch.prefetch_to])
