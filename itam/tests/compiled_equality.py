@@ -44,24 +44,28 @@ def _path(route, pk=None):
 
 def compiled_routes():
     """``(kind, path or path template, view class)``: the list and detail routes of every
-    viewset that opts into compiled reads, and every other GET route whose view module
-    renders through the compiled entry point (the tree, the search)."""
+    viewset that opts into compiled reads, and every other GET route (a view, or a viewset's
+    extra action) whose module renders through the compiled entry point (tree, search)."""
     found = []
     for route, callback in _walk(get_resolver().url_patterns):
         cls = getattr(callback, "cls", None)
         if cls is None or "[\\s\\S]" in route:
             continue
         actions = getattr(callback, "actions", None) or {}
-        if issubclass(cls, compiled.CompiledReadMixin) and cls.compiled_reads:
-            if actions.get("get") in ("list", "retrieve"):
-                found.append((actions["get"], route, cls))
-        elif not actions and hasattr(cls, "get") and _uses_entry_point(cls):
+        action = actions.get("get")
+        if action in ("list", "retrieve"):
+            if issubclass(cls, compiled.CompiledReadMixin) and cls.compiled_reads:
+                found.append((action, route, cls))
+        elif action is not None:  # a viewset's extra action (the tree)
+            if _uses_entry_point(getattr(cls, action)):
+                found.append(("view", route, cls))
+        elif hasattr(cls, "get") and _uses_entry_point(cls):
             found.append(("view", route, cls))
     return found
 
 
-def _uses_entry_point(cls):
-    module = inspect.getmodule(cls)
+def _uses_entry_point(view):
+    module = inspect.getmodule(view)
     return any(getattr(module, name, None) in (compiled.render_many, compiled.read) for name in dir(module))
 
 
