@@ -240,3 +240,32 @@ def test_delete_a_server_with_gpu_history(admin_page, ops_admin, screenshot):
     page.locator('input[type="submit"]').click()
     expect(page.locator(".messagelist .success")).to_contain_text("was deleted successfully")
     assert not Server.objects.exists() and not GPU.objects.exists() and not GPUAssignment.objects.exists()
+
+
+def test_revert_a_gpu_to_before_it_was_assigned_then_assign_again(admin_page, ops_admin, screenshot):
+    """The reported bug: the revert left the GPU free with its assignment open, and the next
+    assign failed with a 500. Now the revert page says status and holder stay, and they do."""
+    from inventory.services.gpu_assignment import assign_gpu, release_gpu
+
+    page = admin_page
+    gpu = GPUFactory(model="NVIDIA A100", description="spare")
+    bob, carol = UserFactory(display_name="Bob"), UserFactory(display_name="Carol")
+    assign_gpu(gpu.pk, bob.pk, by=ops_admin)
+
+    page.goto(f"/admin/inventory/gpu/{gpu.pk}/history/")
+    page.locator("#change-history tbody tr").last.locator("td").first.get_by_role("link").click()
+    expect(page.locator("#content")).to_contain_text("Its status and who holds it stay as they are")
+    screenshot(page, "revert")
+    page.locator('input[type="submit"][value="Revert"]').first.click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    gpu.refresh_from_db()
+    assert (gpu.status, gpu.assigned_to_id) == ("in_use", bob.pk)
+    assert list(GPUAssignment.objects.filter(gpu=gpu, released_at__isnull=True).values_list("user_id", flat=True)) == [bob.pk]
+
+    release_gpu(gpu.pk, by=ops_admin)
+    page.goto(f"/admin/inventory/gpu/{gpu.pk}/assign/")
+    page.select_option("#id_user", str(carol.pk))  # a plain select (issue 16 makes it an autocomplete)
+    page.locator('input[type="submit"], button[type="submit"]').last.click()
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    gpu.refresh_from_db()
+    assert (gpu.status, gpu.assigned_to_id) == ("in_use", carol.pk)
