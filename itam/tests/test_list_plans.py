@@ -3,7 +3,7 @@ parameters and caller scope, then run with fresh data; bad parameters never make
 import pytest
 
 from inventory.models import Server
-from itam.api.compiled import views as fastread
+from itam.api.compiled import views as compiled_views
 from tests.factories import ContainerFactory, ServerFactory, UserFactory
 
 
@@ -11,14 +11,14 @@ from tests.factories import ContainerFactory, ServerFactory, UserFactory
 def plans(monkeypatch):
     """A fresh plan cache, and a count of the plans built while the test runs."""
     built = []
-    original = fastread.ListPlan.build.__func__
+    original = compiled_views.ListPlan.build.__func__
 
     def counting(cls, *args):
         built.append(args)
         return original(cls, *args)
 
-    monkeypatch.setattr(fastread, "LIST_PLANS", fastread.StatementCache(size=8))
-    monkeypatch.setattr(fastread.ListPlan, "build", classmethod(counting))
+    monkeypatch.setattr(compiled_views, "LIST_PLANS", compiled_views.StatementCache(size=8))
+    monkeypatch.setattr(compiled_views.ListPlan, "build", classmethod(counting))
     return built
 
 
@@ -75,7 +75,7 @@ def test_the_callers_scope_is_part_of_the_plan(admin_api, user_api, plans):
 
 
 def test_one_detail_plan_serves_every_id_with_fresh_children(admin_api, monkeypatch, django_assert_num_queries):
-    monkeypatch.setattr(fastread, "DETAIL_PLANS", fastread.StatementCache(size=8))
+    monkeypatch.setattr(compiled_views, "DETAIL_PLANS", compiled_views.StatementCache(size=8))
     web, db_server = ServerFactory(name="web"), ServerFactory(name="db")
     ContainerFactory(server=web, name="nginx")
     assert [c["name"] for c in admin_api.get(f"/servers/{web.pk}").json()["data"]["containers"]] == ["nginx"]
@@ -88,7 +88,7 @@ def test_one_detail_plan_serves_every_id_with_fresh_children(admin_api, monkeypa
     assert sorted(c["name"] for c in web_again["containers"]) == ["api", "nginx"]
     assert web_again["container_count"] == 2
     assert [c["name"] for c in admin_api.get(f"/servers/{db_server.pk}").json()["data"]["containers"]] == ["postgres"]
-    assert len(fastread.DETAIL_PLANS) == 1
+    assert len(compiled_views.DETAIL_PLANS) == 1
 
 
 @pytest.mark.parametrize("pk", ["0", str(2**63), "99999999999999999999999"])

@@ -16,7 +16,7 @@ always read fresh from the database.
 - ``Statement.of_count(queryset)``: the ``COUNT`` Django runs for ``queryset.count()``,
   recorded by running it once;
 - ``StatementCache``: a bounded, thread-safe LRU for statements built from a request's
-  parameters (``itam.api.fastread``).
+  parameters (``itam.api.compiled.views``).
 """
 import threading
 from collections import OrderedDict
