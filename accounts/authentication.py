@@ -8,9 +8,10 @@ and nothing is lost to cache eviction:
   pruned by ``manage.py flushexpiredtokens``.
 - every token and session of a user: ``User.tokens_valid_after`` (password change,
   deactivation); a password change keeps the access token and the session of the request
-  that made it (``User.kept_token_jti``, Django's ``update_session_auth_hash``). JWT ``iat`` has one-second resolution, so tokens also carry ``iat_us``, the
-  issue time in microseconds: a token issued earlier in the same second as the change is
-  rejected while the pair issued right after it is accepted. Sessions end through Django's
+  that made it (``User.kept_token_jti``, Django's ``update_session_auth_hash``). JWT ``iat``
+  has one-second resolution, so tokens also carry ``iat_us``, the issue time in
+  microseconds: a token issued earlier in the same second as the change is rejected while
+  the pair issued right after it is accepted. Sessions end through Django's
   own session hash, which ``User`` derives from the password and ``tokens_valid_after``.
 """
 import re
@@ -55,8 +56,8 @@ def token_is_current(token, user):
     it is the access token that made the password change (``User.kept_token_jti``)."""
     if user.tokens_valid_after is None:
         return True
-    if user.kept_token_jti is not None and token.get(jwt_settings.TOKEN_TYPE_CLAIM) == "access" \
-            and token.get(jwt_settings.JTI_CLAIM) == user.kept_token_jti:
+    kept = user.kept_token_jti is not None and token_id(token) == user.kept_token_jti
+    if kept and token.get(jwt_settings.TOKEN_TYPE_CLAIM) == "access":
         return True
     cutoff = epoch_us(user.tokens_valid_after)
     issued_us, issued_s = token.get(ISSUED_AT_US_CLAIM), token.get("iat")
