@@ -30,8 +30,12 @@ migrate: install
 seed: migrate
 	$(PY) manage.py seed_demo --if-empty
 
-## make run: venv, install, migrate, init_db, seed a small demo fleet when empty, serve.
+## make run: venv, install, migrate, init_db, seed a small demo fleet when empty, then serve
+## with one background-job worker and the periodic scheduler beside the web server.
 run: seed
+	$(PY) manage.py run_worker & worker=$$!; \
+	$(PY) manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 ## make test: install dev requirements and run the whole suite (SQLite, or DATABASE_URL).

@@ -85,3 +85,10 @@ def user_api(normal_user):
 def api_as(db):
     """Factory fixture: ``api_as(user)`` -> ApiClient authenticated as that user."""
     return ApiClient
+
+
+@pytest.fixture(autouse=True)
+def _empty_job_queue():
+    from tests.jobs import clear_job_queue
+
+    clear_job_queue()

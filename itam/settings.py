@@ -50,6 +50,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 INSTALLED_APPS = [
+    "itam",  # the worker and scheduler commands; every app's tasks module
     "itam.apps.ITAMAdminConfig",  # django.contrib.admin with the ITAM site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "simple_history",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "inventory",
     "audit",
@@ -142,6 +145,22 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
+
+# --- Background jobs (itam/jobs.py; docs/DEPLOYMENT.md) --------------------------------
+# "database": jobs in the app's own database, run by `manage.py run_worker` (no other server).
+# "rq": jobs in Redis (RQ_REDIS_URL, default REDIS_URL), for many workers on many machines.
+TASK_BACKEND = env.str("TASK_BACKEND", default="database")
+if TASK_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+elif TASK_BACKEND == "rq":
+    RQ_REDIS_URL = env.str("RQ_REDIS_URL", default=REDIS_URL)
+    if not RQ_REDIS_URL:
+        raise ImproperlyConfigured("TASK_BACKEND=rq needs RQ_REDIS_URL or REDIS_URL.")
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": RQ_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
+else:
+    raise ImproperlyConfigured(f"TASK_BACKEND must be database or rq, not {TASK_BACKEND!r}")
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
