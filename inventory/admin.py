@@ -286,3 +286,4 @@ class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
 # The admin index is the ops dashboard; the server tree is a page of its own (admin_views).
 admin.site.add_index_context("dashboard", admin_views.dashboard)
 admin.site.add_page("tree/", admin_views.tree_view, name="inventory_tree")
+admin.site.add_page("tree/datacenter/<int:datacenter_id>/", admin_views.tree_datacenter_view, name="inventory_tree_datacenter")
