@@ -52,7 +52,7 @@ def dashboard(now=None):
         "now": now,
         # Open assignments only; already expired ones too, until release_expired_gpus runs.
         "expiring": GPUAssignment.objects.filter(released_at__isnull=True, expires_at__lte=now + EXPIRING_WITHIN)
-        .select_related("gpu__server").order_by("expires_at", "id"),
+        .select_related("gpu__server__datacenter").order_by("expires_at", "id"),
         "audit_entries": AuditLog.objects.order_by("-created_at", "-id")[:LATEST_AUDIT_ENTRIES],
     }
 

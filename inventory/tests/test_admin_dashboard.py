@@ -76,7 +76,16 @@ class TestDashboard:
         html = response.content.decode()
         assert '<a class="button" href="/admin/tree/">Open the server tree</a>' in html
         assert '<a class="button" href="/admin/inventory/workbook/">Import / export workbook</a>' in html
-        assert '<div class="itam-stat" data-status="maintenance"><strong>1</strong>' in html
+        assert ('<a class="itam-stat" data-status="maintenance" href="/admin/inventory/server/?status__exact=maintenance">'
+                '<strong>1</strong>') in html
+        north = fleet["north"].pk
+        for link, count in (
+            (f"/admin/inventory/container/?server__datacenter__id__exact={north}", 3),
+            (f"/admin/inventory/gpu/?server__datacenter__id__exact={north}", 2),
+            ("/admin/inventory/gpu/?status__exact=error", 1),
+        ):
+            assert f'href="{link}"' in html
+            assert admin_client.get(link).context["cl"].result_count == count
         assert '<span class="itam-badge" style="background-color: #909399">Development</span>' in html
         assert "DC-South</a> <span class=\"itam-muted\">(inactive)</span>" in html
         for link, servers in (
@@ -119,7 +128,8 @@ class TestDashboard:
         assert list(response.context["dashboard"]["expiring"]) == [overdue, soon, later]
         html = response.content.decode()
         assert html.count("expired, awaiting release") == 1
-        assert f'href="/admin/inventory/gpu/{later.gpu_id}/change/">NVIDIA A100 on {later.gpu.server.name} #0</a>' in html
+        gpu = later.gpu
+        assert f'href="/admin/inventory/gpu/{gpu.pk}/change/">NVIDIA A100 #0 on {gpu.server.name} ({gpu.server.datacenter.name})</a>' in html
         assert "<td>training</td>" in html
 
     def test_latest_audit_entries_newest_first(self, admin_client):
