@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.utils.text import capfirst
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .errors import DomainError
@@ -55,8 +56,8 @@ class ReadableChanges(HistoricalRecordContextHelper):
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
         field = self.model._meta.get_field(change.field)
-        if value is None or value == "":
-            return EMPTY
+        if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
+            return EMPTY  # (simple_history reads an empty foreign key as a deleted object without pk)
         if change.field in self.history_values:
             return self.history_values[change.field](value)
         if field.choices:
