@@ -236,7 +236,9 @@ class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
     search_fields = ("model", "server__name", "server__datacenter__name", "assigned_to__username",
                      "assigned_to__display_name")
     autocomplete_fields = ("server",)
-    exclude = ("assigned_to",)  # changes through Assign / Release only
+    # Status beside its holder (both change through Assign / Release; see GPUAssignmentAdminMixin).
+    fields = ("server", "model", "memory_gb", "index", "status", holder, "gpu_usage", "memory_usage", "description",
+              "sort_order", "created_at", "updated_at")
     readonly_fields = (holder, "created_at", "updated_at")
     revert_keeps = HOLDER_FIELDS
     revert_note = ("Reverting restores this GPU's description only (model, memory, index, usage, notes). "
@@ -287,3 +289,4 @@ class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
 admin.site.add_index_context("dashboard", admin_views.dashboard)
 admin.site.add_page("tree/", admin_views.tree_view, name="inventory_tree")
 admin.site.add_page("tree/datacenter/<int:datacenter_id>/", admin_views.tree_datacenter_view, name="inventory_tree_datacenter")
+admin.site.add_page("tree/server/<int:server_id>/", admin_views.tree_server_view, name="inventory_tree_server")

@@ -9,6 +9,7 @@ from django.contrib.admin.views.main import ERROR_FLAG, PAGE_VAR
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import SimpleTemplateResponse, TemplateResponse
 from django.utils import timezone
 
@@ -114,18 +115,26 @@ def tree_view(request, site):
 
 def tree_datacenter_view(request, site, datacenter_id):
     """One datacenter's servers for the tree (an HTML fragment): the server changelist's
-    page ``p`` for this datacenter, with containers, services and GPUs."""
+    page ``p`` for this datacenter. A server's containers and GPUs load when it is opened."""
     request.GET = request.GET.copy()
     request.GET["datacenter__id__exact"] = str(datacenter_id)
     _, cl = _server_changelist(request, site)
     if not hasattr(cl, "queryset"):
         return cl
-    servers = list(cl.result_list)
-    prefetch_related_objects(servers, *_tree_children())
     more = not cl.show_all and cl.page_num < cl.paginator.num_pages  # page_num counts from 1
     context = {
-        "servers": servers,
+        "servers": cl.result_list,
         "more_url": f"{request.path}{cl.get_query_string({PAGE_VAR: cl.page_num + 1})}" if more else None,
         "remaining": cl.result_count - cl.page_num * cl.list_per_page,
     }
     return TemplateResponse(request, "itam/tree_servers.html", context)
+
+
+def tree_server_view(request, site, server_id):
+    """One server's containers (with their services) and GPUs for the tree (an HTML fragment)."""
+    server_admin = site.get_model_admin(Server)
+    if not server_admin.has_view_permission(request):
+        raise PermissionDenied
+    server = get_object_or_404(Server, pk=server_id)
+    prefetch_related_objects([server], *_tree_children())
+    return TemplateResponse(request, "itam/tree_server.html", {"server": server})

@@ -183,9 +183,10 @@ class TestDashboard:
 # Session, user, the two filter choice lists, the changelist's two counts, then the
 # datacenters with their server counts. The servers load per datacenter (below).
 TREE_QUERIES = 7
-# Session, user, the two filter choice lists, two counts, the page of servers, then
-# containers, services and GPUs (prefetched).
-TREE_DATACENTER_QUERIES = 10
+# Session, user, the two filter choice lists, two counts, the page of servers.
+TREE_DATACENTER_QUERIES = 7
+# Session, user, the server, its containers, their services, its GPUs.
+TREE_SERVER_QUERIES = 6
 
 
 def tree_fleet():
@@ -249,32 +250,39 @@ class TestTreePage:
         assert f'{more} class="button" data-tree-more>More servers (5 more)' in first
         assert "data-tree-more" not in second.content.decode()
 
-    def test_a_datacenter_fragment_draws_servers_children_services_with_links(self, admin_client):
+    def test_a_datacenter_fragment_lists_its_servers_each_loading_its_children(self, admin_client):
         fleet = tree_fleet()
 
         response = admin_client.get(f"/admin/tree/datacenter/{fleet['north'].pk}/")
 
         assert [s.name for s in response.context["servers"]] == ["gpu-01", "web-01"]
         html = response.content.decode()
-        gpu_box, gpu, web, nginx, service = positions(
+        gpu_box, web = positions(
             html,
-            f'<details class="itam-server" data-server="{fleet["gpu_box"].pk}">',
-            f'<div class="itam-leaf itam-gpu" data-gpu="{fleet["gpu"].pk}">',
-            f'<details class="itam-server" data-server="{fleet["web"].pk}">',
-            f'<details class="itam-container" data-container="{fleet["nginx"].pk}">',
-            '>nginx-80</a>',
+            f'<details class="itam-server" data-server="{fleet["gpu_box"].pk}" '
+            f'data-src="/admin/tree/server/{fleet["gpu_box"].pk}/">',
+            f'<details class="itam-server" data-server="{fleet["web"].pk}" data-src="/admin/tree/server/{fleet["web"].pk}/">',
         )
-        assert gpu_box < gpu < web < nginx < service
-        for url in (
-            f'/admin/inventory/server/{fleet["web"].pk}/change/',
-            f'/admin/inventory/container/{fleet["nginx"].pk}/change/',
-            f'/admin/inventory/gpu/{fleet["gpu"].pk}/change/',
-        ):
-            assert f'href="{url}"' in html
-        assert '<span class="itam-badge" style="background-color: #F56C6C">Unhealthy</span>' in html
+        assert gpu_box < web
+        assert f'href="/admin/inventory/server/{fleet["web"].pk}/change/"' in html
         assert '<span class="itam-badge" style="background-color: #E6A23C">Maintenance</span>' in html
-        assert "No services in this container." in html  # web-01's second container
         assert "db-01" not in html
+
+    def test_a_server_fragment_draws_containers_services_and_gpus_with_links(self, admin_client):
+        fleet = tree_fleet()
+
+        web = admin_client.get(f"/admin/tree/server/{fleet['web'].pk}/").content.decode()
+        gpu_box = admin_client.get(f"/admin/tree/server/{fleet['gpu_box'].pk}/").content.decode()
+
+        nginx, service = positions(
+            web, f'<details class="itam-container" data-container="{fleet["nginx"].pk}">', ">nginx-80</a>")
+        assert nginx < service
+        assert f'href="/admin/inventory/container/{fleet["nginx"].pk}/change/"' in web
+        assert '<span class="itam-badge" style="background-color: #F56C6C">Unhealthy</span>' in web
+        assert "No services in this container." in web  # web-01's second container
+        assert f'<div class="itam-leaf itam-gpu" data-gpu="{fleet["gpu"].pk}">' in gpu_box
+        assert f'href="/admin/inventory/gpu/{fleet["gpu"].pk}/change/">NVIDIA H100 #3</a>' in gpu_box
+        assert admin_client.get("/admin/tree/server/999999/").status_code == 404
 
     def test_filters_and_search_are_the_server_lists(self, admin_client):
         fleet = tree_fleet()
@@ -309,6 +317,8 @@ class TestTreePage:
             admin_client.get("/admin/tree/")
         with django_assert_num_queries(TREE_DATACENTER_QUERIES):
             admin_client.get(f"/admin/tree/datacenter/{fleet['north'].pk}/")
+        with django_assert_num_queries(TREE_SERVER_QUERIES):
+            admin_client.get(f"/admin/tree/server/{fleet['web'].pk}/")
         for n in range(4):
             server = ServerFactory(datacenter=DatacenterFactory() if n % 2 else fleet["north"])
             ServiceFactory(container=ContainerFactory(server=server))
@@ -317,12 +327,18 @@ class TestTreePage:
             admin_client.get("/admin/tree/")
         with django_assert_num_queries(TREE_DATACENTER_QUERIES):
             admin_client.get(f"/admin/tree/datacenter/{fleet['north'].pk}/")
+        for _ in range(3):
+            ServiceFactory(container=ContainerFactory(server=fleet["web"]))
+            GPUFactory(server=fleet["web"])
+        with django_assert_num_queries(TREE_SERVER_QUERIES):
+            admin_client.get(f"/admin/tree/server/{fleet['web'].pk}/")
 
     def test_only_admins(self, normal_user):
         client = Client()
         client.force_login(normal_user)
         assert client.get("/admin/tree/")["Location"] == "/admin/login/?next=/admin/tree/"
         assert client.get("/admin/tree/datacenter/1/")["Location"] == "/admin/login/?next=/admin/tree/datacenter/1/"
+        assert client.get("/admin/tree/server/1/")["Location"] == "/admin/login/?next=/admin/tree/server/1/"
 
 
 @pytest.mark.django_db

@@ -98,7 +98,9 @@ def test_the_tree_counts_whole_datacenters_and_loads_one_when_opened(admin_page,
     screenshot(page, "opened")
     page.get_by_role("link", name="Expand all").click()
     expect(page.locator(".itam-server")).to_have_count(6)  # every datacenter loaded
-    expect(page.get_by_text("held by Alice Chen")).to_be_visible()
+    web = page.locator(f'[data-server="{fleet["servers"]["AMS1", "web-01"].pk}"]')
+    web.locator("> summary").click()
+    expect(web.get_by_text("held by Alice Chen")).to_be_visible()
 
 
 def test_assign_and_release_on_the_gpu_page(admin_page, fleet, screenshot):
