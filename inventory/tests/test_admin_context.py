@@ -15,17 +15,9 @@ from tests.factories import (
     ServiceFactory, UserFactory,
 )
 
+from .test_admin_pages import admin_client, url  # noqa: F401 - the fixture and the URL helper
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def admin_client(client, admin_user):
-    client.force_login(admin_user)
-    return client
-
-
-def url(model, view, *args):
-    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
 def twin_fleet(owner, sites=("AMS1", "FRA1", "LON1")):
