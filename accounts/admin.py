@@ -11,10 +11,12 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from simple_history.admin import SimpleHistoryAdmin
 
-from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin
+from itam.admin_mixins import PluralTitleMixin, SafeRevertMixin, ServiceDeleteMixin
 from itam.errors import DomainError
 
 from . import services
@@ -57,8 +59,17 @@ class UserPreferenceInline(admin.StackedInline):
     extra = 0
 
 
+def linked_list(objects, empty):
+    """Links to the objects' admin pages, each named by its label (with its context)."""
+    rows = [(reverse(f"admin:{o._meta.app_label}_{o._meta.model_name}_change", args=[o.pk]), getattr(o, "label", o))
+            for o in objects]
+    if not rows:
+        return empty
+    return format_html('<ul class="itam-links">{}</ul>', format_html_join("", '<li><a href="{}">{}</a></li>', rows))
+
+
 @admin.register(User)
-class UserAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(PluralTitleMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = PasswordChangeForm
@@ -66,11 +77,12 @@ class UserAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoU
         (None, {"fields": ("username", "password")}),
         ("Profile", {"fields": ("display_name", "email", "role")}),
         ("Status", {"fields": ("is_active", "last_login", "created_at")}),
+        ("Holds", {"fields": ("held_gpus", "owned_containers", "used_containers")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "display_name", "email", "role", "password1", "password2")}),
     )
-    readonly_fields = ("last_login", "created_at")
+    readonly_fields = ("last_login", "created_at", "held_gpus", "owned_containers", "used_containers")
     list_display = ("username", "display_name", "email", "role", "is_active", "created_at", "last_login")
     list_filter = ("role", "is_active")
     search_fields = ("username", "display_name", "email")
@@ -81,6 +93,20 @@ class UserAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoU
     # A revert never brings an old password back (it changes through the password form only).
     revert_keeps = ("password",)
     revert_note = "Reverting never restores an old password."
+
+    # What the user holds, through the inventory's reverse relations (accounts imports no
+    # inventory module); each object by its label, read in one query per list.
+    @admin.display(description="GPUs held")
+    def held_gpus(self, user):
+        return linked_list(user.gpus.select_related("server__datacenter"), "None held.")
+
+    @admin.display(description="containers owned")
+    def owned_containers(self, user):
+        return linked_list(user.owned_containers.select_related("server__datacenter"), "None.")
+
+    @admin.display(description="containers used")
+    def used_containers(self, user):
+        return linked_list(user.used_containers.select_related("server__datacenter"), "None.")
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -98,6 +98,11 @@ def audited_models():
     return list(_specs)
 
 
+def model_for(resource_type):
+    """The model whose entries carry ``resource_type``, or None."""
+    return next((model for model, spec in _specs.items() if spec.resource_type == resource_type), None)
+
+
 def json_value(value):
     """A JSON value as the API shows it. ``""`` is null, as the API reads it (forms save ``""``
     for an empty optional field where the API saves null; neither is a change)."""

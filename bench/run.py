@@ -6,7 +6,7 @@ throughput under gunicorn, peak memory. Prints figures; asserts nothing.
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/itam_bench make bench
 
 Options: --runs N (at least N timed API/baseline pairs per endpoint, default 15), --load-seconds S (default 30),
---clients N (default 16), --skip-load.
+--clients N (default 16), --skip-load, --admin-only (only the admin pages, bench/admin.py).
 """
 import argparse
 import json
@@ -40,6 +40,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from bench import admin as admin_bench  # noqa: E402
 from bench import baselines  # noqa: E402
 
 FLEET = dict(datacenters=10, servers=1000, containers_per_server=10, services_per_container=2, gpus_per_server=4, seed=1)
@@ -257,10 +258,15 @@ def main():
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--cookie", action="store_true", help="the client also carries a session cookie (a browser)")
     parser.add_argument("--only", action="append", default=[], help="only endpoints whose label contains this")
+    parser.add_argument("--admin-only", action="store_true", help="only the admin pages (bench/admin.py)")
     args = parser.parse_args()
     build_fleet()
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}; {os.cpu_count()} cores")
-    latency_table(args.runs, cookie=args.cookie, only=args.only)
+    if not args.admin_only:
+        latency_table(args.runs, cookie=args.cookie, only=args.only)
+    admin_bench.admin_table(admin_user(), args.runs)
+    if args.admin_only:
+        return
     if not args.skip_load:
         load_test(args.load_seconds, args.clients)
     print(f"\npeak RSS of this (benchmark) process: {peak_rss_kb(os.getpid()) / 1024:.0f} MiB")

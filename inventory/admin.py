@@ -2,18 +2,20 @@
 counts are annotations and related rows come in the same query: a changelist runs a fixed
 number of queries whatever the page size. See ``admin_mixins`` for how to extend them."""
 from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from itam.admin_mixins import ReadOnlyAdminMixin
 
 from . import admin_views
-from .admin_actions import GPUAssignmentAdminMixin, assignment_links
-from .admin_mixins import InventoryAdmin, badge, count_column, status_badge
+from .admin_actions import GPUAssignmentAdminMixin, assignment_links, holder
+from .admin_mixins import InventoryAdmin, badge, count_column, link_column, object_link, status_badge
 from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from .querysets import count_of
 from .services import containers
-from .services.gpu_assignment import HOLDER_FIELDS
+from .services.gpu_assignment import HOLDER_FIELDS, recorded_name
 
 
 @admin.display(description="environment", ordering="environment__sort_order")
@@ -23,7 +25,10 @@ def environment_badge(obj):
 
 @admin.register(Datacenter)
 class DatacenterAdmin(SheetImportExportMixin, InventoryAdmin):
-    list_display = ("name", "location", "is_active", count_column("server_count", "servers"), "created_at")
+    list_display = (
+        "name", "location", "is_active", count_column("server_count", "servers", Server, "datacenter__id__exact"),
+        "created_at",
+    )
     list_filter = ("is_active",)
     search_fields = ("name", "location")
 
@@ -34,7 +39,9 @@ class DatacenterAdmin(SheetImportExportMixin, InventoryAdmin):
 
 @admin.register(Environment)
 class EnvironmentAdmin(InventoryAdmin):
-    list_display = ("name", "code", "colour", "sort_order", count_column("server_count", "servers"))
+    list_display = (
+        "name", "code", "colour", "sort_order", count_column("server_count", "servers", Server, "environment__id__exact"),
+    )
     list_editable = ("sort_order",)
     search_fields = ("name", "code")
 
@@ -56,32 +63,35 @@ class ContainerInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("server", "owner")
+        return super().get_queryset(request).select_related("server__datacenter", "owner")
 
 
 class GPUInline(admin.TabularInline):
     """GPUs of a server. Who holds one changes only through assign/release."""
 
     model = GPU
-    fields = ("index", "model", "memory_gb", "status", "assigned_to", assignment_links, "sort_order")
-    readonly_fields = ("assigned_to", assignment_links)
+    fields = ("index", "model", "memory_gb", "status", assignment_links, "sort_order")
+    readonly_fields = (assignment_links,)
     extra = 0
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("server", "assigned_to")
+        return super().get_queryset(request).select_related("server__datacenter", "assigned_to")
 
 
 @admin.register(Server)
 class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
     list_display = (
-        "name", "datacenter", environment_badge, "internal_ip", status_badge(ServerStatus),
-        count_column("container_count", "containers"), count_column("gpu_count", "GPUs"),
+        "name", link_column("datacenter", "datacenter", "datacenter__name"), environment_badge, "internal_ip",
+        status_badge(ServerStatus), count_column("container_count", "containers", Container, "server__id__exact"),
+        count_column("gpu_count", "GPUs", GPU, "server__id__exact"),
     )
     list_select_related = ("datacenter", "environment")
     list_filter = ("status", "environment", "datacenter")
-    search_fields = ("name", "internal_ip", "external_ip", "responsible_person")
-    search_help_text = "Name, internal or external IP, responsible person."
+    # Names repeat across datacenters: lists and pickers sort and search by datacenter too.
+    ordering = ("datacenter__name", "name", "id")
+    search_fields = ("name", "datacenter__name", "internal_ip", "external_ip", "responsible_person")
+    search_help_text = "Name, datacenter, internal or external IP, responsible person."
     autocomplete_fields = ("datacenter", "environment")
     readonly_fields = ("ssh_command", "created_at", "updated_at")
     inlines = (ContainerInline, GPUInline)
@@ -102,7 +112,20 @@ class PortMappingInline(admin.TabularInline):
     validate_max = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("container__server")
+        return super().get_queryset(request).select_related("container__server__datacenter")
+
+
+@admin.display(description="services")
+def service_links(container):
+    """A container's services, each a link (the page of a container shows what runs in it)."""
+    if container is None or container.pk is None:
+        return "—"
+    services = container.services.order_by("sort_order", "id")
+    links = [format_html("<li>{} {}</li>", object_link(service, service.name), service.get_status_display())
+             for service in services]
+    if not links:
+        return "No services in this container."
+    return format_html('<ul class="itam-links">{}</ul>', mark_safe("".join(links)))
 
 
 @admin.register(Container)
@@ -111,18 +134,19 @@ class ContainerAdmin(SheetImportExportMixin, InventoryAdmin):
     container service: one write, one audit entry showing field and mapping changes."""
 
     list_display = (
-        "name", "server", "image", status_badge(ContainerStatus), "owner", "assigned_user",
-        count_column("service_count", "services"),
+        "name", link_column("server", "server", "server__name"), "image", status_badge(ContainerStatus), "owner",
+        "assigned_user", count_column("service_count", "services", Service, "container__id__exact"),
     )
     list_filter = ("status", "server__datacenter")
-    search_fields = ("name", "image", "container_id", "server__name", "server__internal_ip")
-    search_help_text = "Name, image, runtime ID, server name or IP."
+    ordering = ("server__datacenter__name", "server__name", "name", "id")
+    search_fields = ("name", "image", "container_id", "server__name", "server__datacenter__name", "server__internal_ip")
+    search_help_text = "Name, image, runtime ID, server name or IP, datacenter."
     autocomplete_fields = ("server", "assigned_user")
-    readonly_fields = ("owner", "created_at", "updated_at")
+    readonly_fields = ("owner", service_links, "created_at", "updated_at")
     inlines = (PortMappingInline,)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_counts()
+        return super().get_queryset(request).with_counts().labelled()
 
     @staticmethod
     def _posts_mappings(request):
@@ -158,14 +182,15 @@ class PortMappingAdmin(InventoryAdmin):
     """One mapping on its own page: a change of its container's mappings (container service),
     recorded in the container's audit entry. A mapping stays with its container."""
 
-    list_display = ("mapping_chain", "container", "protocol", "description")
-    list_select_related = ("container__server",)
+    list_display = ("mapping_chain", link_column("container", "container", "container__name"), "protocol",
+                    "description")
+    list_select_related = ("container__server__datacenter",)
     list_filter = ("protocol",)
     search_fields = ("container__name", "internal_ip", "external_ip", "description")
     autocomplete_fields = ("container",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("container__server")
+        return super().get_queryset(request).select_related("container__server__datacenter")
 
     def get_readonly_fields(self, request, obj=None):
         return ("container",) if obj is not None else ()
@@ -182,29 +207,61 @@ class PortMappingAdmin(InventoryAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(SheetImportExportMixin, InventoryAdmin):
-    list_display = ("name", "container", "service_type", "port", "version", status_badge(ServiceStatus), "owner")
-    list_filter = ("status", "service_type")
-    search_fields = ("name", "container__name", "version")
+    list_display = ("name", link_column("container", "container", "container__name"), "service_type", "port",
+                    "version", status_badge(ServiceStatus), "owner")
+    list_filter = ("status", "service_type", "container__server__datacenter")
+    search_fields = ("name", "container__name", "container__server__name", "container__server__datacenter__name",
+                     "version")
     autocomplete_fields = ("container",)
     readonly_fields = ("owner", "created_at", "updated_at")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_related()
+        return super().get_queryset(request).with_related().labelled()
+
+
+@admin.display(description="GPU", ordering="model")
+def gpu_name(gpu):
+    return f"{gpu.model} #{gpu.index}"
 
 
 @admin.register(GPU)
 class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
-    list_display = ("display_name", "server", "index", "model", "memory_gb", status_badge(GPUStatus), "assigned_to")
+    list_display = (
+        gpu_name, link_column("server", "server", "server__name"),
+        link_column("server__datacenter", "datacenter", "server__datacenter__name"), "memory_gb",
+        status_badge(GPUStatus), holder,
+    )
     list_filter = ("status", "model", "server__datacenter")
-    search_fields = ("model", "server__name", "assigned_to__username", "assigned_to__display_name")
+    ordering = ("server__datacenter__name", "server__name", "index", "id")
+    search_fields = ("model", "server__name", "server__datacenter__name", "assigned_to__username",
+                     "assigned_to__display_name")
     autocomplete_fields = ("server",)
-    readonly_fields = ("assigned_to", "created_at", "updated_at")
+    # Status beside its holder (both change through Assign / Release; see GPUAssignmentAdminMixin).
+    fields = ("server", "model", "memory_gb", "index", "status", holder, "gpu_usage", "memory_usage", "description",
+              "sort_order", "created_at", "updated_at")
+    readonly_fields = (holder, "created_at", "updated_at")
     revert_keeps = HOLDER_FIELDS
     revert_note = ("Reverting restores this GPU's description only (model, memory, index, usage, notes). "
                    "Its status and who holds it stay as they are: they change only through Assign and Release.")
+    history_values = {"assigned_to": lambda user: recorded_name(user) if hasattr(user, "username") else str(user)}
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_related()
+        return super().get_queryset(request).with_related().labelled()
+
+
+class AssignmentStateFilter(admin.SimpleListFilter):
+    """Who holds what now: open assignments, or the released ones."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("open", "Open"), ("released", "Released"))
+
+    def queryset(self, request, queryset):
+        if self.value() in ("open", "released"):
+            return queryset.filter(released_at__isnull=self.value() == "open")
+        return queryset
 
 
 @admin.register(GPUAssignment)
@@ -215,13 +272,21 @@ class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
 
     deleted_with_parent = True
 
-    list_display = ("gpu", "user_name", "purpose", "assigned_at", "expires_at", "released_at", "release_reason")
-    list_select_related = ("gpu__server",)
-    list_filter = (("released_at", admin.EmptyFieldListFilter),)
-    search_fields = ("user_name", "assigned_by_name", "purpose", "gpu__model", "gpu__server__name")
+    list_display = (link_column("gpu", "GPU", "gpu__model"), "user_name", "purpose", "assigned_at", "expires_at",
+                    "released_at", "release_reason")
+    list_display_links = None  # read-only rows: the GPU column opens the GPU
+    list_select_related = ("gpu__server__datacenter",)
+    list_filter = (AssignmentStateFilter, "gpu__server__datacenter")
+    search_fields = ("user_name", "assigned_by_name", "purpose", "gpu__model", "gpu__server__name",
+                     "gpu__server__datacenter__name")
     date_hierarchy = "assigned_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("gpu__server__datacenter")
 
 
 # The admin index is the ops dashboard; the server tree is a page of its own (admin_views).
 admin.site.add_index_context("dashboard", admin_views.dashboard)
 admin.site.add_page("tree/", admin_views.tree_view, name="inventory_tree")
+admin.site.add_page("tree/datacenter/<int:datacenter_id>/", admin_views.tree_datacenter_view, name="inventory_tree_datacenter")
+admin.site.add_page("tree/server/<int:server_id>/", admin_views.tree_server_view, name="inventory_tree_server")

@@ -8,7 +8,7 @@ forms into service calls and service errors into form errors and messages.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
@@ -21,8 +21,8 @@ from itam.admin_mixins import ReadOnlyAdminMixin
 from itam.errors import DomainError
 
 from .choices import GPUStatus, ReleaseReason
-from .models import GPUAssignment
-from .services.gpu_assignment import assign_gpu, release_gpu
+from .models import GPU, GPUAssignment
+from .services.gpu_assignment import assign_gpu, recorded_name, release_gpu, settable_statuses
 
 # Service error keys -> form fields (the service speaks the API's field names).
 FORM_FIELD_OF = {"user_id": "user", "expires_at": "expires_at", "reason": "reason"}
@@ -35,14 +35,23 @@ def service_errors(exc):
     return {FORM_FIELD_OF.get(key): msgs for key, msgs in exc.errors.items()}
 
 
-class UserChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, user):
-        return f"{user.display_name} ({user.username})"
+def holder_name(gpu):
+    """Who holds ``gpu``, by the name its assignment records (display name, else username):
+    the same in lists, pages, the tree, the assignment list and the GPU's history."""
+    return recorded_name(gpu.assigned_to) if gpu.assigned_to_id else "—"
+
+
+@admin.display(description="held by", ordering="assigned_to__display_name")
+def holder(gpu):
+    return holder_name(gpu) if gpu is not None else "—"
 
 
 class AssignGPUForm(forms.Form):
-    user = UserChoiceField(
+    # An autocomplete (searching the user admin: username, display name, e-mail), as the
+    # GPU's own holder field would be.
+    user = forms.ModelChoiceField(
         queryset=get_user_model().objects.filter(is_active=True).order_by("username"),
+        widget=AutocompleteSelect(GPU._meta.get_field("assigned_to"), admin.site),
         help_text="Only active users can hold a GPU.",
     )
     purpose = forms.CharField(max_length=200, required=False)
@@ -54,10 +63,6 @@ class AssignGPUForm(forms.Form):
 
 class ReleaseGPUForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False, initial=ReleaseReason.MANUAL, help_text="Default: manual.")
-
-
-def _gpu_label(gpu):
-    return f"{gpu.display_name} #{gpu.index}"
 
 
 def assign_each(request, gpus, form):
@@ -74,12 +79,12 @@ def assign_each(request, gpus, form):
             errors = service_errors(exc)
             if set(errors) - {None}:  # about the form's values: the same for every GPU
                 return errors
-            messages.error(request, f"{_gpu_label(gpu)}: {' '.join(errors[None])}")
+            messages.error(request, f"{gpu.label}: {' '.join(errors[None])}")
         else:
-            done.append(_gpu_label(gpu))
+            done.append(gpu.label)
     if done:
         user = form.cleaned_data["user"]
-        messages.success(request, f"GPU assigned to {user.display_name or user.username}: {', '.join(done)}.")
+        messages.success(request, f"GPU assigned to {recorded_name(user)}: {', '.join(done)}.")
     return {}
 
 
@@ -89,9 +94,9 @@ def release_each(request, gpus, reason):
         try:
             release_gpu(gpu.pk, by=request.user, reason=reason or ReleaseReason.MANUAL)
         except DomainError as exc:
-            messages.error(request, f"{_gpu_label(gpu)}: {' '.join(exc.messages())}")
+            messages.error(request, f"{gpu.label}: {' '.join(exc.messages())}")
         else:
-            done.append(_gpu_label(gpu))
+            done.append(gpu.label)
     if done:
         messages.success(request, f"GPU released: {', '.join(done)}.")
 
@@ -116,8 +121,8 @@ def assignment_links(gpu):
         url = reverse("admin:inventory_gpu_assign", args=[gpu.pk])
         return format_html('<a class="button" href="{}?next={}">Assign…</a>', url, back)
     url = reverse("admin:inventory_gpu_release", args=[gpu.pk])
-    holder = gpu.assigned_to.display_name if gpu.assigned_to_id else gpu.get_status_display()
-    return format_html('{} <a class="button" href="{}?next={}">Release…</a>', holder, url, back)
+    held_by = holder_name(gpu) if gpu.assigned_to_id else gpu.get_status_display()
+    return format_html('{} <a class="button" href="{}?next={}">Release…</a>', held_by, url, back)
 
 
 class GPUAssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
@@ -134,6 +139,9 @@ class GPUAssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
     extra = 0
     show_change_link = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("gpu__server__datacenter")
+
 
 class GPUAssignmentAdminMixin:
     """For the GPU ModelAdmin: the assign/release actions and per-GPU pages, and the
@@ -141,6 +149,38 @@ class GPUAssignmentAdminMixin:
 
     actions = ["assign_gpus", "release_gpus"]
     inlines = [GPUAssignmentInline]
+    change_form_template = "admin/inventory/gpu/change_form.html"
+
+    # --- the GPU's own page: its actions, and a status the rules allow ---------------------
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        gpu = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), "gpu_actions": self.gpu_actions(request, gpu)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def gpu_actions(self, request, gpu):
+        """[(label, URL)] of what can be done to ``gpu`` now (the service decides whether it works)."""
+        if gpu is None or not self.has_change_permission(request, gpu):
+            return []
+        actions = []
+        if gpu.is_available:
+            actions.append(("Assign…", reverse("admin:inventory_gpu_assign", args=[gpu.pk])))
+        if gpu.status != GPUStatus.FREE:
+            actions.append(("Release…", reverse("admin:inventory_gpu_release", args=[gpu.pk])))
+        return actions
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        held = obj is not None and obj.assigned_to_id is not None
+        return (*fields, "status") if held and "status" not in fields else fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        status = form.base_fields.get("status")
+        if status is not None:  # not read-only: nobody holds the GPU
+            allowed = settable_statuses(obj)
+            status.choices = [(value, label) for value, label in GPUStatus.choices if value in allowed]
+            status.help_text = "A GPU goes in use by being assigned, and back to free by being released."
+        return form
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -154,13 +194,13 @@ class GPUAssignmentAdminMixin:
     @admin.action(description="Assign selected GPUs to a user…", permissions=["change"])
     def assign_gpus(self, request, queryset):
         form = AssignGPUForm(request.POST if "apply" in request.POST else None)
-        if assigned(request, form, queryset.select_related("server")):
+        if assigned(request, form, queryset.select_related("server__datacenter", "assigned_to")):
             return None  # back to the changelist, with the messages
         return self._render(request, form, queryset, "Assign GPUs", "Assign", action="assign_gpus")
 
     @admin.action(description="Release selected GPUs", permissions=["change"])
     def release_gpus(self, request, queryset):
-        release_each(request, queryset.select_related("server"), ReleaseReason.MANUAL)
+        release_each(request, queryset.select_related("server__datacenter", "assigned_to"), ReleaseReason.MANUAL)
 
     # --- per-GPU pages -----------------------------------------------------------------
     def assign_view(self, request, object_id):

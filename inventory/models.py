@@ -87,6 +87,20 @@ def _text_indexes(model, *fields):
     return [models.Index(fields=[field], name=f"{model}_{field}_idx") for field in fields]
 
 
+def related_or_none(obj, field):
+    """``obj.<field>``, or None when it is not set or no longer exists (a label drawn for an
+    old version, e.g. on a revert page, whose parent was deleted since)."""
+    try:
+        return getattr(obj, field)
+    except models.ObjectDoesNotExist:
+        return None
+
+
+def in_context(name, joiner, parent):
+    """A label: ``name`` followed by its parent's label, when there is a parent."""
+    return f"{name}{joiner}{parent.label}" if parent is not None else name
+
+
 def format_address(ip, port):
     """`ip:port`, IPv6 in brackets."""
     if ip is None or port is None:
@@ -195,7 +209,14 @@ class Server(TimestampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        """The server as the admin names it everywhere: ``api-01 (AMS1)`` (names repeat across
+        datacenters). Read with ``ServerQuerySet.labelled()``."""
+        datacenter = related_or_none(self, "datacenter")
+        return f"{self.name} ({datacenter.name})" if datacenter is not None else self.name
 
     @property
     def ssh_command(self):
@@ -250,7 +271,12 @@ class Container(TimestampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        """``nginx-01 on api-01 (AMS1)``; read with ``ContainerQuerySet.labelled()``."""
+        return in_context(self.name, " on ", related_or_none(self, "server"))
 
 
 class PortMapping(models.Model):
@@ -282,7 +308,13 @@ class PortMapping(models.Model):
         ]
 
     def __str__(self):
-        return self.mapping_chain
+        return self.label
+
+    @property
+    def label(self):
+        """``nginx-01 on api-01 (AMS1): 8080 → 10.0.0.5:80``; read with ``select_related("container__server__datacenter")``."""
+        container = related_or_none(self, "container")
+        return f"{container.label}: {self.mapping_chain}" if container is not None else str(self.container_port)
 
     def clean(self):
         # One more mapping added on its own (the admin's port mapping page).
@@ -341,7 +373,12 @@ class Service(TimestampedModel):
         ]
 
     def __str__(self):
-        return self.name
+        return self.label
+
+    @property
+    def label(self):
+        """``web in nginx-01 on api-01 (AMS1)``; read with ``ServiceQuerySet.labelled()``."""
+        return in_context(self.name, " in ", related_or_none(self, "container"))
 
 
 class GPU(TimestampedModel):
@@ -398,7 +435,13 @@ class GPU(TimestampedModel):
         ]
 
     def __str__(self):
-        return self.display_name
+        return self.label
+
+    @property
+    def label(self):
+        """``NVIDIA H100 #0 on web-01 (AMS1)``; read with ``GPUQuerySet.labelled()``.
+        (``display_name`` is the API's and the audit log's shorter name.)"""
+        return in_context(f"{self.model} #{self.index}", " on ", related_or_none(self, "server"))
 
     def clean(self):
         # gpu_assignee_in_use, for forms that do not edit assigned_to (Django then skips it).
@@ -467,7 +510,7 @@ class GPUAssignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.user_name} on GPU {self.gpu_id}"
+        return f"{self.gpu.label}, held by {self.user_name}"
 
     @property
     def is_open(self):

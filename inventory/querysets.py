@@ -27,6 +27,10 @@ def count_of(queryset, link, distinct=None):
 
 
 class ServerQuerySet(models.QuerySet):
+    def labelled(self):
+        """What ``Server.label`` reads, in the same query."""
+        return self.select_related("datacenter")
+
     def with_related(self):
         return self.select_related("datacenter", "environment")
 
@@ -65,6 +69,10 @@ class ServerQuerySet(models.QuerySet):
 
 
 class ContainerQuerySet(models.QuerySet):
+    def labelled(self):
+        """What ``Container.label`` reads, in the same query."""
+        return self.select_related("server__datacenter")
+
     def with_related(self):
         from .models import PortMapping
 
@@ -87,11 +95,19 @@ class ContainerQuerySet(models.QuerySet):
 
 
 class ServiceQuerySet(models.QuerySet):
+    def labelled(self):
+        """What ``Service.label`` reads, in the same query."""
+        return self.select_related("container__server__datacenter")
+
     def with_related(self):
         return self.select_related("container", "owner")
 
 
 class GPUQuerySet(models.QuerySet):
+    def labelled(self):
+        """What ``GPU.label`` reads, in the same query."""
+        return self.select_related("server__datacenter")
+
     def with_related(self):
         from .models import GPUAssignment
 

@@ -3,6 +3,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils.text import capfirst
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from .errors import DomainError
 from .persistence import delete_unreferenced
@@ -20,6 +23,46 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class PluralTitleMixin:
+    """A changelist is titled by what it lists ("Servers"), not "Select server to change"."""
+
+    def changelist_view(self, request, extra_context=None):
+        title = capfirst(self.model._meta.verbose_name_plural)
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
+
+EMPTY = "—"
+
+
+class ReadableHistoryMixin:
+    """For a ``SimpleHistoryAdmin``: its history page shows changes as people write them:
+    a choice by its label (``Free → In use``), a related object by its name, nothing as
+    ``—``. ``history_values`` maps a field name to a function of the related object (or raw
+    value) for fields that read better another way (a GPU's holder by display name)."""
+
+    history_values = {}
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return ReadableChanges(self.model, historical_record, self.history_values)
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    def __init__(self, model, historical_record, history_values):
+        super().__init__(model, historical_record)
+        self.history_values = history_values
+
+    def prepare_delta_change_value(self, change, value):
+        value = super().prepare_delta_change_value(change, value)
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "" or (isinstance(value, DeletedObject) and value.pk is None):
+            return EMPTY  # (simple_history reads an empty foreign key as a deleted object without pk)
+        if change.field in self.history_values:
+            return self.history_values[change.field](value)
+        if field.choices:
+            return dict(field.flatchoices).get(value, value)
+        return value
 
 
 class SafeRevertMixin:

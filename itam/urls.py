@@ -4,6 +4,7 @@ from django.urls import include, path
 from accounts.admin_login import ThrottledAdminAuthenticationForm, admin_login
 from inventory.admin_workbook import urls as workbook_urls
 from itam.api.views import route_not_found
+from itam.favicon import favicon
 
 # The admin login shares the API login's brute-force budget (accounts/admin_login.py).
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -13,7 +14,8 @@ urlpatterns = [
     path("admin/", include(workbook_urls(admin.site))),  # the whole-workbook import/export page
     path("admin/", admin.site.urls),
     path("api/", include("itam.api.urls")),
-    path("api", route_not_found),  # the bare base path: a JSON 404, not APPEND_SLASH's redirect
+    path("api", route_not_found),
+    path("favicon.ico", favicon),  # the bare base path: a JSON 404, not APPEND_SLASH's redirect
 ]
 
 # The envelope for /api answers that Django itself gives (a bad Host header, a middleware's error).

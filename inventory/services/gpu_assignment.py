@@ -50,6 +50,18 @@ def status_for(holder_id, requested=None, current=None):
     return status
 
 
+def settable_statuses(gpu):
+    """The statuses an edit of ``gpu`` may give it (the admin form's choices). A held GPU's
+    status changes only by releasing it (see ``check_status_change``); one that nobody holds
+    is free or in error, and goes in use by being assigned. A status it already has stays
+    choosable."""
+    if gpu is not None and gpu.assigned_to_id is not None:
+        return (gpu.status,)
+    allowed = (GPUStatus.FREE, GPUStatus.ERROR)
+    current = gpu.status if gpu is not None and gpu.pk is not None else None
+    return allowed if current in (None, *allowed) else (*allowed, current)
+
+
 def check_status_change(gpu, status):
     """A held GPU's status changes only by releasing it (Conflict otherwise)."""
     if gpu.assigned_to_id is not None and status is not None and status != gpu.status:

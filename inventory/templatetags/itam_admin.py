@@ -1,6 +1,7 @@
 """Template helpers of the ITAM admin pages (dashboard, tree)."""
 from django import template
 
+from ..admin_actions import holder_name
 from ..admin_mixins import badge
 from ..choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 
@@ -18,3 +19,9 @@ def status_badge(obj):
 @register.simple_tag
 def environment_badge(environment):
     return badge(environment.name, environment.color)
+
+
+@register.simple_tag
+def holder(gpu):
+    """Who holds the GPU, named as everywhere in the admin (``admin_actions.holder_name``)."""
+    return holder_name(gpu)

@@ -76,7 +76,16 @@ class TestDashboard:
         html = response.content.decode()
         assert '<a class="button" href="/admin/tree/">Open the server tree</a>' in html
         assert '<a class="button" href="/admin/inventory/workbook/">Import / export workbook</a>' in html
-        assert '<div class="itam-stat" data-status="maintenance"><strong>1</strong>' in html
+        assert ('<a class="itam-stat" data-status="maintenance" href="/admin/inventory/server/?status__exact=maintenance">'
+                '<strong>1</strong>') in html
+        north = fleet["north"].pk
+        for link, count in (
+            (f"/admin/inventory/container/?server__datacenter__id__exact={north}", 3),
+            (f"/admin/inventory/gpu/?server__datacenter__id__exact={north}", 2),
+            ("/admin/inventory/gpu/?status__exact=error", 1),
+        ):
+            assert f'href="{link}"' in html
+            assert admin_client.get(link).context["cl"].result_count == count
         assert '<span class="itam-badge" style="background-color: #909399">Development</span>' in html
         assert "DC-South</a> <span class=\"itam-muted\">(inactive)</span>" in html
         for link, servers in (
@@ -119,7 +128,8 @@ class TestDashboard:
         assert list(response.context["dashboard"]["expiring"]) == [overdue, soon, later]
         html = response.content.decode()
         assert html.count("expired, awaiting release") == 1
-        assert f'href="/admin/inventory/gpu/{later.gpu_id}/change/">NVIDIA A100 on {later.gpu.server.name} #0</a>' in html
+        gpu = later.gpu
+        assert f'href="/admin/inventory/gpu/{gpu.pk}/change/">NVIDIA A100 #0 on {gpu.server.name} ({gpu.server.datacenter.name})</a>' in html
         assert "<td>training</td>" in html
 
     def test_latest_audit_entries_newest_first(self, admin_client):
@@ -170,9 +180,13 @@ class TestDashboard:
         assert Client().get("/admin/").status_code == 302
 
 
-# Session, user, the two filter choice lists, two counts, the page of servers, then
-# containers, services and GPUs (prefetched).
-TREE_QUERIES = 10
+# Session, user, the two filter choice lists, the changelist's two counts, then the
+# datacenters with their server counts. The servers load per datacenter (below).
+TREE_QUERIES = 7
+# Session, user, the two filter choice lists, two counts, the page of servers.
+TREE_DATACENTER_QUERIES = 7
+# Session, user, the server, its containers, their services, its GPUs.
+TREE_SERVER_QUERIES = 6
 
 
 def tree_fleet():
@@ -191,79 +205,140 @@ def positions(html, *needles):
     return found
 
 
+def tree_counts(response):
+    return [(dc.name, dc.server_count) for dc in response.context["datacenters"]]
+
+
+def fragment_servers(client, datacenter, query=""):
+    response = client.get(f"/admin/tree/datacenter/{datacenter.pk}/?{query}")
+    assert response.status_code == 200
+    return [s.name for s in response.context["servers"]]
+
+
 @pytest.mark.django_db
 class TestTreePage:
-    def test_datacenter_server_children_services_with_links(self, admin_client):
+    def test_datacenters_with_true_counts_and_a_fragment_url_each(self, admin_client):
         fleet = tree_fleet()
 
         response = admin_client.get("/admin/tree/")
 
         assert response.status_code == 200
-        assert [(dc.name, [s.name for s in servers]) for dc, servers in response.context["datacenters"]] == [
-            ("DC-North", ["gpu-01", "web-01"]), ("DC-South", ["db-01"]),
-        ]
+        assert tree_counts(response) == [("DC-North", 2), ("DC-South", 1)]
         html = response.content.decode()
-        north, gpu_box, gpu, web, nginx, service, south = positions(
+        north, south = positions(
             html,
-            f'<details open class="itam-datacenter" data-datacenter="{fleet["north"].pk}">',
-            f'<details class="itam-server" data-server="{fleet["gpu_box"].pk}">',
-            f'<div class="itam-leaf itam-gpu" data-gpu="{fleet["gpu"].pk}">',
-            f'<details class="itam-server" data-server="{fleet["web"].pk}">',
-            f'<details class="itam-container" data-container="{fleet["nginx"].pk}">',
-            '>nginx-80</a>',
+            f'<details class="itam-datacenter" data-datacenter="{fleet["north"].pk}"\n'
+            f'           data-src="/admin/tree/datacenter/{fleet["north"].pk}/?">',
             f'data-datacenter="{fleet["south"].pk}"',
         )
-        assert north < gpu_box < gpu < web < nginx < service < south
-        for url in (
-            f'/admin/inventory/datacenter/{fleet["north"].pk}/change/',
-            f'/admin/inventory/server/{fleet["web"].pk}/change/',
-            f'/admin/inventory/container/{fleet["nginx"].pk}/change/',
-            f'/admin/inventory/gpu/{fleet["gpu"].pk}/change/',
-        ):
-            assert f'href="{url}"' in html
-        assert '<span class="itam-badge" style="background-color: #F56C6C">Unhealthy</span>' in html
+        assert north < south
+        assert f'?datacenter__id__exact={fleet["north"].pk}" class="itam-count">2 servers</a>' in html
+
+    def test_counts_are_the_whole_datacenter_not_a_page(self, admin_client):
+        north = DatacenterFactory(name="AMS1")
+        for i in range(55):  # more than a changelist page (50)
+            ServerFactory(name=f"api-{i:02}", datacenter=north)
+
+        response = admin_client.get("/admin/tree/")
+
+        assert tree_counts(response) == [("AMS1", 55)]
+        assert fragment_servers(admin_client, north) == [f"api-{i:02}" for i in range(50)]
+        second = admin_client.get(f"/admin/tree/datacenter/{north.pk}/?p=2")
+        assert [s.name for s in second.context["servers"]] == [f"api-{i:02}" for i in range(50, 55)]
+        first = admin_client.get(f"/admin/tree/datacenter/{north.pk}/").content.decode()
+        more = f'href="/admin/tree/datacenter/{north.pk}/?datacenter__id__exact={north.pk}&amp;p=2"'
+        assert f'{more} class="button" data-tree-more>More servers (5 more)' in first
+        assert "data-tree-more" not in second.content.decode()
+
+    def test_a_datacenter_fragment_lists_its_servers_each_loading_its_children(self, admin_client):
+        fleet = tree_fleet()
+
+        response = admin_client.get(f"/admin/tree/datacenter/{fleet['north'].pk}/")
+
+        assert [s.name for s in response.context["servers"]] == ["gpu-01", "web-01"]
+        html = response.content.decode()
+        gpu_box, web = positions(
+            html,
+            f'<details class="itam-server" data-server="{fleet["gpu_box"].pk}" '
+            f'data-src="/admin/tree/server/{fleet["gpu_box"].pk}/">',
+            f'<details class="itam-server" data-server="{fleet["web"].pk}" data-src="/admin/tree/server/{fleet["web"].pk}/">',
+        )
+        assert gpu_box < web
+        assert f'href="/admin/inventory/server/{fleet["web"].pk}/change/"' in html
         assert '<span class="itam-badge" style="background-color: #E6A23C">Maintenance</span>' in html
-        assert "No services in this container." in html  # web-01's second container
+        assert "db-01" not in html
+
+    def test_a_server_fragment_draws_containers_services_and_gpus_with_links(self, admin_client):
+        fleet = tree_fleet()
+
+        web = admin_client.get(f"/admin/tree/server/{fleet['web'].pk}/").content.decode()
+        gpu_box = admin_client.get(f"/admin/tree/server/{fleet['gpu_box'].pk}/").content.decode()
+
+        nginx, service = positions(
+            web, f'<details class="itam-container" data-container="{fleet["nginx"].pk}">', ">nginx-80</a>")
+        assert nginx < service
+        assert f'href="/admin/inventory/container/{fleet["nginx"].pk}/change/"' in web
+        assert '<span class="itam-badge" style="background-color: #F56C6C">Unhealthy</span>' in web
+        assert "No services in this container." in web  # web-01's second container
+        assert f'<div class="itam-leaf itam-gpu" data-gpu="{fleet["gpu"].pk}">' in gpu_box
+        assert f'href="/admin/inventory/gpu/{fleet["gpu"].pk}/change/">NVIDIA H100 #3</a>' in gpu_box
+        assert admin_client.get("/admin/tree/server/999999/").status_code == 404
 
     def test_filters_and_search_are_the_server_lists(self, admin_client):
         fleet = tree_fleet()
 
-        def servers(query):
+        def counts(query):
             response = admin_client.get(f"/admin/tree/?{query}")
             assert response.status_code == 200
-            return sorted(s.name for _, group in response.context["datacenters"] for s in group)
+            return tree_counts(response)
 
-        assert servers("status__exact=maintenance") == ["gpu-01"]
-        assert servers(f"environment__id__exact={fleet['prod'].pk}") == ["db-01", "web-01"]
-        assert servers(f"datacenter__id__exact={fleet['south'].pk}") == ["db-01"]
-        assert servers(f"status__exact=online&datacenter__id__exact={fleet['north'].pk}") == ["web-01"]
-        assert servers(f"q={fleet['web'].internal_ip}") == ["web-01"]
+        assert counts("status__exact=maintenance") == [("DC-North", 1)]
+        assert counts(f"environment__id__exact={fleet['prod'].pk}") == [("DC-North", 1), ("DC-South", 1)]
+        assert counts(f"datacenter__id__exact={fleet['south'].pk}") == [("DC-South", 1)]
+        assert counts(f"q={fleet['web'].internal_ip}") == [("DC-North", 1)]
+        assert fragment_servers(admin_client, fleet["north"], "status__exact=online") == ["web-01"]
+        assert fragment_servers(admin_client, fleet["north"], f"q={fleet['web'].internal_ip}") == ["web-01"]
         assert "No servers match these filters." in admin_client.get("/admin/tree/?q=nothing-like-this").content.decode()
 
     def test_unknown_parameter_is_reported_not_a_500(self, admin_client):
         response = admin_client.get("/admin/tree/?colour=red")
         assert (response.status_code, response["Location"]) == (302, "/admin/tree/?e=1")
         assert admin_client.get("/admin/tree/?e=1").status_code == 200
+        north = DatacenterFactory()
+        assert admin_client.get(f"/admin/tree/datacenter/{north.pk}/?colour=red").status_code == 302
 
     def test_empty_installation(self, admin_client):
         html = admin_client.get("/admin/tree/").content.decode()
         assert 'No servers yet. <a href="/admin/inventory/server/add/">Add one</a>.' in html
 
     def test_query_count_does_not_grow_with_the_fleet(self, admin_client, django_assert_num_queries):
-        tree_fleet()
+        fleet = tree_fleet()
         with django_assert_num_queries(TREE_QUERIES):
             admin_client.get("/admin/tree/")
+        with django_assert_num_queries(TREE_DATACENTER_QUERIES):
+            admin_client.get(f"/admin/tree/datacenter/{fleet['north'].pk}/")
+        with django_assert_num_queries(TREE_SERVER_QUERIES):
+            admin_client.get(f"/admin/tree/server/{fleet['web'].pk}/")
         for n in range(4):
-            server = ServerFactory(datacenter=DatacenterFactory())
+            server = ServerFactory(datacenter=DatacenterFactory() if n % 2 else fleet["north"])
             ServiceFactory(container=ContainerFactory(server=server))
             GPUFactory(server=server, index=0, assigned_to=UserFactory(), status="in_use")
         with django_assert_num_queries(TREE_QUERIES):
             admin_client.get("/admin/tree/")
+        with django_assert_num_queries(TREE_DATACENTER_QUERIES):
+            admin_client.get(f"/admin/tree/datacenter/{fleet['north'].pk}/")
+        for _ in range(3):
+            ServiceFactory(container=ContainerFactory(server=fleet["web"]))
+            GPUFactory(server=fleet["web"])
+        with django_assert_num_queries(TREE_SERVER_QUERIES):
+            admin_client.get(f"/admin/tree/server/{fleet['web'].pk}/")
 
     def test_only_admins(self, normal_user):
         client = Client()
         client.force_login(normal_user)
         assert client.get("/admin/tree/")["Location"] == "/admin/login/?next=/admin/tree/"
+        assert client.get("/admin/tree/datacenter/1/")["Location"] == "/admin/login/?next=/admin/tree/datacenter/1/"
+        assert client.get("/admin/tree/server/1/")["Location"] == "/admin/login/?next=/admin/tree/server/1/"
 
 
 @pytest.mark.django_db

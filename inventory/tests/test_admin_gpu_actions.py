@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit.models import AuditLog
 from inventory.models import GPU, GPUAssignment
-from tests.factories import GPUFactory, ServerFactory, UserFactory
+from tests.factories import DatacenterFactory, GPUFactory, ServerFactory, UserFactory
 
 CHANGELIST = "/admin/inventory/gpu/"
 
@@ -25,7 +25,7 @@ def admin_client(admin_user):
 
 @pytest.fixture
 def server():
-    return ServerFactory(name="gpu-01")
+    return ServerFactory(name="gpu-01", datacenter=DatacenterFactory(name="AMS1"))
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ class TestAssignAction:
         assert "<title>Assign GPUs | ITAM admin</title>" in html
         for gpu in free_gpus:
             assert f'<input type="hidden" name="_selected_action" value="{gpu.pk}">' in html
-            assert f"NVIDIA A100 on gpu-01 #{gpu.index}</a>" in html
+            assert f"NVIDIA A100 #{gpu.index} on gpu-01 (AMS1)</a>" in html
         assert '<input type="hidden" name="action" value="assign_gpus">' in html
         assert GPUAssignment.objects.count() == 0
 
@@ -74,7 +74,7 @@ class TestAssignAction:
 
         assert (response.status_code, response["Location"]) == (302, CHANGELIST)
         assert messages_of(response) == [
-            ("success", "GPU assigned to Bob: NVIDIA A100 on gpu-01 #0, NVIDIA A100 on gpu-01 #1."),
+            ("success", "GPU assigned to Bob: NVIDIA A100 #0 on gpu-01 (AMS1), NVIDIA A100 #1 on gpu-01 (AMS1)."),
         ]
         for gpu in free_gpus:
             gpu.refresh_from_db()
@@ -98,8 +98,8 @@ class TestAssignAction:
 
         assert response.status_code == 302
         assert messages_of(response) == [
-            ("error", "NVIDIA A100 on gpu-01 #0: GPU is not available; release it first."),
-            ("success", "GPU assigned to Bob: NVIDIA A100 on gpu-01 #1."),
+            ("error", "NVIDIA A100 #0 on gpu-01 (AMS1): GPU is not available; release it first."),
+            ("success", "GPU assigned to Bob: NVIDIA A100 #1 on gpu-01 (AMS1)."),
         ]
         taken.refresh_from_db()
         free.refresh_from_db()
@@ -145,8 +145,8 @@ class TestReleaseAction:
 
         assert (response.status_code, response["Location"]) == (302, CHANGELIST)
         assert messages_of(response) == [
-            ("error", "NVIDIA A100 on gpu-01 #1: GPU is already free."),
-            ("success", "GPU released: NVIDIA A100 on gpu-01 #0."),
+            ("error", "NVIDIA A100 #1 on gpu-01 (AMS1): GPU is already free."),
+            ("success", "GPU released: NVIDIA A100 #0 on gpu-01 (AMS1)."),
         ]
         held.refresh_from_db()
         assert (held.status, held.assigned_to) == ("free", None)
@@ -187,7 +187,7 @@ class TestPerGPUPages:
         response = admin_client.post(url, {"user": bob.pk, "purpose": "render", "next": back})
 
         assert (response.status_code, response["Location"]) == (302, back)
-        assert messages_of(response) == [("success", "GPU assigned to Bob: NVIDIA A100 on gpu-01 #0.")]
+        assert messages_of(response) == [("success", "GPU assigned to Bob: NVIDIA A100 #0 on gpu-01 (AMS1).")]
         assert GPUAssignment.objects.get(gpu=gpu).purpose == "render"
 
     def test_a_foreign_next_url_is_ignored(self, admin_client, free_gpus):
@@ -212,7 +212,7 @@ class TestPerGPUPages:
         response = admin_client.post(f"{CHANGELIST}{gpu.pk}/assign/", {"user": UserFactory().pk})
 
         assert response.status_code == 302
-        assert messages_of(response) == [("error", "NVIDIA A100 on gpu-01 #0: GPU is not available; release it first.")]
+        assert messages_of(response) == [("error", "NVIDIA A100 #0 on gpu-01 (AMS1): GPU is not available; release it first.")]
 
     def test_release_page_with_a_reason(self, admin_client, admin_user, free_gpus):
         gpu = free_gpus[0]

@@ -145,6 +145,18 @@ def test_seed_demo_counts():
     assert AuditLog.objects.filter(resource_type="container").count() == 18
 
 
+def test_seed_demo_names_servers_alike_in_different_datacenters():
+    """The default demo fleet keeps the ambiguity the admin's labels resolve (``api-01 (AMS1)``)."""
+    run("seed_demo", containers_per_server=0, services_per_container=0, gpus_per_server=0)
+
+    datacenters_of = {}
+    for name, datacenter in Server.objects.values_list("name", "datacenter__name"):
+        datacenters_of.setdefault(name, set()).add(datacenter)
+    shared = {name: dcs for name, dcs in datacenters_of.items() if len(dcs) > 1}
+    assert len(shared) >= 3, datacenters_of
+    assert len({server.label for server in Server.objects.labelled()}) == Server.objects.count()
+
+
 def test_seeded_gpu_assignments_are_consistent():
     run("seed_demo", datacenters=2, servers=20, containers_per_server=0, services_per_container=0,
         gpus_per_server=4, seed=11)
