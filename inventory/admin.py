@@ -8,6 +8,8 @@ from itam.admin_mixins import ReadOnlyAdminMixin
 from . import admin_views
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, badge, count_column, status_badge
+from . import admin_port_mappings
+from .admin_port_mappings import PortMappingForm, PortMappingInlineFormSet, port_search
 from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
@@ -96,6 +98,7 @@ class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
 
 class PortMappingInline(admin.TabularInline):
     model = PortMapping
+    formset = PortMappingInlineFormSet
     fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol", "description")
     extra = 0
     max_num = MAX_PORT_MAPPINGS
@@ -158,14 +161,22 @@ class PortMappingAdmin(InventoryAdmin):
     """One mapping on its own page: a change of its container's mappings (container service),
     recorded in the container's audit entry. A mapping stays with its container."""
 
-    list_display = ("mapping_chain", "container", "protocol", "description")
-    list_select_related = ("container__server",)
-    list_filter = ("protocol",)
-    search_fields = ("container__name", "internal_ip", "external_ip", "description")
+    form = PortMappingForm
+    list_display = ("mapping_chain", "container", admin_port_mappings.server, admin_port_mappings.datacenter,
+                    "protocol", "description")
+    list_select_related = ("container__server__datacenter",)
+    list_filter = ("protocol", "container__server__datacenter")
+    search_fields = ("container__name", "container__server__name", "internal_ip", "external_ip", "description")
+    search_help_text = "A port number, container or server name, IP address or description."
     autocomplete_fields = ("container",)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("container__server")
+        return super().get_queryset(request).select_related("container__server__datacenter")
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        ports = port_search(search_term)
+        return (found if ports is None else found | queryset.filter(ports)), may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
         return ("container",) if obj is not None else ()

@@ -8,7 +8,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from simple_history.admin import SimpleHistoryAdmin
 
-from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin
+from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin, ServiceSaveMixin
 
 from .models import Container
 from .services import containers, crud
@@ -50,7 +50,7 @@ def save_object(obj, creator):
     return crud.save(obj, creator=creator)
 
 
-class InventoryAdmin(ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin):
+class InventoryAdmin(ServiceSaveMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin):
     """Base of every ITAM ModelAdmin: history and a revert that keep the rules, deletes
     through the API's service, pages sized for large fleets. Forms and inlines validate;
     the services write (``save_object``)."""

@@ -36,7 +36,7 @@ from ..resources import (
 )
 from ..workbook import cyclic_gc_paused, normalize_header
 from . import gpu_assignment
-from .containers import MappingReplacements, same_mappings
+from .containers import ExternalAddresses, MappingReplacements, same_mappings
 from .ownership import claim_for_creator
 
 REQUIRED = "This field is required."
@@ -562,6 +562,16 @@ class ContainerImporter(SheetImporter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.new_port_mapping = object_factory(PortMapping)
+        self.addresses = ExternalAddresses()  # the mappings this sheet writes, by row
+
+    def run(self, sheet):
+        super().run(sheet)
+        clashes = self.addresses.clashes()
+        for number, message in clashes:
+            self.report.errors.append({"sheet": self.resource.sheet, "row": number, "column": "Port Mappings",
+                                       "message": message})
+        if clashes:
+            self.report.errors.sort(key=lambda error: error["row"])
 
     def locate(self, row):
         return self.locate_on_server(row, _l(row.get("Name")) if row.get("Name") is not None else None)
@@ -572,16 +582,19 @@ class ContainerImporter(SheetImporter):
         # A container whose server row failed has no server, so no mapping chains to describe.
         on_server = obj.server_id is not None or Container.server.is_cached(obj)
         if (is_new or row.has("Port Mappings")) and on_server:
-            changed |= self.plan_mappings(obj, row.get("Port Mappings") or [], is_new)
+            changed |= self.plan_mappings(row, obj, row.get("Port Mappings") or [], is_new)
         return changed
 
-    def plan_mappings(self, container, wanted, is_new):
+    def plan_mappings(self, row, container, wanted, is_new):
         """Replace the container's mappings with ``wanted`` when they differ (the container
-        service's rules; a new container's entry lists its mappings, even none)."""
+        service's rules: a new container's entry lists its mappings, even none; external
+        addresses are checked when the sheet is done)."""
         existing = None if is_new else list(container.port_mappings.all())
         if not is_new and same_mappings(existing, wanted):
             return set()
-        self.plan.mappings.add(container, existing, [self.new_mapping(container, m) for m in wanted])
+        mappings = [self.new_mapping(container, m) for m in wanted]
+        self.plan.mappings.add(container, existing, mappings)
+        self.addresses.add(container, mappings, [row.number] * len(mappings))
         return {"port_mappings"}
 
     def new_mapping(self, container, values):
