@@ -5,6 +5,8 @@ import json
 from django.contrib import admin
 from django.utils.html import format_html
 
+from itam import access
+from itam.admin_access import AccessAdminMixin
 from itam.admin_mixins import ReadOnlyAdminMixin
 
 from .models import AuditLog
@@ -16,7 +18,8 @@ def pretty_json(value):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, AccessAdminMixin, admin.ModelAdmin):
+    access = access.ADMIN_ONLY
     list_display = (
         "created_at", "username", "action", "resource_type", "resource_id", "resource_name", "ip_address", "request_id",
     )

@@ -3,13 +3,15 @@ counts are annotations and related rows come in the same query: a changelist run
 number of queries whatever the page size. See ``admin_mixins`` for how to extend them."""
 from django.contrib import admin
 
+from itam import access
+from itam.admin_access import AccessInlineMixin
 from itam.admin_mixins import ReadOnlyAdminMixin
 
 from . import admin_views
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, badge, count_column, status_badge
 from . import admin_port_mappings
-from .admin_port_mappings import PortMappingForm, PortMappingInlineFormSet, port_search
+from .admin_port_mappings import MAPPING_ACCESS, PortMappingForm, PortMappingInlineFormSet, port_search
 from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
@@ -48,7 +50,7 @@ class EnvironmentAdmin(InventoryAdmin):
         return super().get_queryset(request).annotate(server_count=count_of(Server.objects, "environment"))
 
 
-class ContainerInline(admin.TabularInline):
+class ContainerInline(AccessInlineMixin, admin.TabularInline):
     """A server's containers at a glance; the full form is one click away."""
 
     model = Container
@@ -61,7 +63,7 @@ class ContainerInline(admin.TabularInline):
         return super().get_queryset(request).select_related("server", "owner")
 
 
-class GPUInline(admin.TabularInline):
+class GPUInline(AccessInlineMixin, admin.TabularInline):
     """GPUs of a server. Who holds one changes only through assign/release."""
 
     model = GPU
@@ -96,8 +98,9 @@ class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
         return super().get_queryset(request).with_counts()
 
 
-class PortMappingInline(admin.TabularInline):
+class PortMappingInline(AccessInlineMixin, admin.TabularInline):
     model = PortMapping
+    parent_access = access.OWNER_OR_ADMIN
     formset = PortMappingInlineFormSet
     fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol", "description")
     extra = 0
@@ -112,6 +115,8 @@ class PortMappingInline(admin.TabularInline):
 class ContainerAdmin(SheetImportExportMixin, InventoryAdmin):
     """A container with its port-mapping inline is saved once, with its mappings, by the
     container service: one write, one audit entry showing field and mapping changes."""
+
+    access = access.OWNER_OR_ADMIN
 
     list_display = (
         "name", "server", "image", status_badge(ContainerStatus), "owner", "assigned_user",
@@ -161,6 +166,9 @@ class PortMappingAdmin(InventoryAdmin):
     """One mapping on its own page: a change of its container's mappings (container service),
     recorded in the container's audit entry. A mapping stays with its container."""
 
+    access = MAPPING_ACCESS
+    deleted_with_parent = True  # with its container, which its owner may delete
+
     form = PortMappingForm
     list_display = ("mapping_chain", "container", admin_port_mappings.server, admin_port_mappings.datacenter,
                     "protocol", "description")
@@ -181,6 +189,11 @@ class PortMappingAdmin(InventoryAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ("container",) if obj is not None else ()
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "container":  # a user adds mappings to the containers they may change
+            kwargs["queryset"] = access.OWNER_OR_ADMIN.changeable(Container.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         containers.save_port_mapping(obj)
 
@@ -193,6 +206,8 @@ class PortMappingAdmin(InventoryAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(SheetImportExportMixin, InventoryAdmin):
+    access = access.OWNER_OR_ADMIN
+    deleted_with_parent = True  # with its container, as DELETE /api/containers/{id} takes it
     list_display = ("name", "container", "service_type", "port", "version", status_badge(ServiceStatus), "owner")
     list_filter = ("status", "service_type")
     search_fields = ("name", "container__name", "version")

@@ -8,6 +8,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from simple_history.admin import SimpleHistoryAdmin
 
+from itam.admin_access import AccessAdminMixin
 from itam.admin_mixins import SafeRevertMixin, ServiceDeleteMixin, ServiceSaveMixin
 
 from .models import Container
@@ -50,8 +51,9 @@ def save_object(obj, creator):
     return crud.save(obj, creator=creator)
 
 
-class InventoryAdmin(ServiceSaveMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin):
-    """Base of every ITAM ModelAdmin: history and a revert that keep the rules, deletes
+class InventoryAdmin(AccessAdminMixin, ServiceSaveMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin):
+    """Base of every ITAM ModelAdmin: the API's access rules (``access``, read-only or admin
+    unless the admin names another), history and a revert that keep the rules, deletes
     through the API's service, pages sized for large fleets. Forms and inlines validate;
     the services write (``save_object``)."""
 

@@ -5,8 +5,14 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 
+from itam.access import OwnerOrAdmin
+
 from .models import Container
 from .services import containers
+
+
+# A mapping is its container's: who may change the container may change its mappings.
+MAPPING_ACCESS = OwnerOrAdmin(owner="container.owner_id")
 
 
 class PortMappingInlineFormSet(forms.BaseInlineFormSet):
