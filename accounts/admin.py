@@ -16,6 +16,8 @@ from django.utils.html import format_html, format_html_join
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 from simple_history.admin import SimpleHistoryAdmin
 
+from itam import access
+from itam.admin_access import AccessAdminMixin
 from itam.admin_mixins import PluralTitleMixin, SafeRevertMixin, ServiceDeleteMixin
 from itam.errors import DomainError
 
@@ -69,7 +71,8 @@ def linked_list(objects, empty):
 
 
 @admin.register(User)
-class UserAdmin(PluralTitleMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+class UserAdmin(AccessAdminMixin, PluralTitleMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin, DjangoUserAdmin):
+    access = access.ADMIN_ONLY
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = PasswordChangeForm
@@ -116,6 +119,11 @@ class UserAdmin(PluralTitleMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHis
         changes = {name: getattr(obj, name) for name in PROFILE_FIELDS if getattr(obj, name) != getattr(stored, name)}
         services.update_user(stored, changes)
         obj.refresh_from_db()
+
+    def has_autocomplete_permission(self, request):
+        # Pickers (a container's assigned user) search the directory every user may read
+        # (GET /users/options), not the user admin.
+        return access.is_signed_in(request.user)
 
     def delete_object(self, request, obj):
         services.delete_user(obj, actor=request.user)  # the API's rules: not yourself, not the last admin, holds nothing

@@ -7,6 +7,7 @@ checked, even when it is right.
 """
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
 from itam.net import client_ip
@@ -23,6 +24,7 @@ class AdminLoginThrottle(LoginRateThrottle):
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
+    error_messages = AuthenticationForm.error_messages  # not "... for a staff account"
     throttle_wait = None  # seconds until the next attempt is allowed, once throttled
 
     def clean(self):
@@ -35,6 +37,10 @@ class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
                 params={"seconds": self.throttle_wait},
             )
         return super().clean()
+
+    def confirm_login_allowed(self, user):
+        # Every active account may sign in (itam.admin_access): not Django's staff-only check.
+        AuthenticationForm.confirm_login_allowed(self, user)
 
 
 def admin_login(request, extra_context=None):

@@ -7,6 +7,8 @@ from django.contrib.admin.views.main import ChangeList
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from itam import access
+from itam.admin_access import AccessAdminMixin
 from itam.admin_mixins import PluralTitleMixin, ReadOnlyAdminMixin
 
 from . import registry
@@ -55,7 +57,8 @@ class AuditChangeList(ChangeList):
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(PluralTitleMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(PluralTitleMixin, ReadOnlyAdminMixin, AccessAdminMixin, admin.ModelAdmin):
+    access = access.ADMIN_ONLY
     list_display = (
         "created_at", "username", "action", "resource_type", "resource_id", "object_link", "ip_address", "request_id",
     )

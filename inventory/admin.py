@@ -5,11 +5,14 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from itam import access
+from itam.admin_access import AccessInlineMixin
 from itam.admin_mixins import ReadOnlyAdminMixin
 
 from . import admin_views
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links, holder
 from .admin_mixins import InventoryAdmin, badge, count_column, link_column, object_link, status_badge
+from .admin_port_mappings import MAPPING_ACCESS, PortMappingForm, PortMappingInlineFormSet, port_search
 from .admin_workbook import SheetImportExportMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
@@ -53,7 +56,7 @@ class EnvironmentAdmin(InventoryAdmin):
         return super().get_queryset(request).annotate(server_count=count_of(Server.objects, "environment"))
 
 
-class ContainerInline(admin.TabularInline):
+class ContainerInline(AccessInlineMixin, admin.TabularInline):
     """A server's containers at a glance; the full form is one click away."""
 
     model = Container
@@ -66,7 +69,7 @@ class ContainerInline(admin.TabularInline):
         return super().get_queryset(request).select_related("server__datacenter", "owner")
 
 
-class GPUInline(admin.TabularInline):
+class GPUInline(AccessInlineMixin, admin.TabularInline):
     """GPUs of a server. Who holds one changes only through assign/release."""
 
     model = GPU
@@ -104,8 +107,10 @@ class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
         return super().get_queryset(request).with_counts()
 
 
-class PortMappingInline(admin.TabularInline):
+class PortMappingInline(AccessInlineMixin, admin.TabularInline):
     model = PortMapping
+    parent_access = access.OWNER_OR_ADMIN
+    formset = PortMappingInlineFormSet
     fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol", "description")
     extra = 0
     max_num = MAX_PORT_MAPPINGS
@@ -132,6 +137,8 @@ def service_links(container):
 class ContainerAdmin(SheetImportExportMixin, InventoryAdmin):
     """A container with its port-mapping inline is saved once, with its mappings, by the
     container service: one write, one audit entry showing field and mapping changes."""
+
+    access = access.OWNER_OR_ADMIN
 
     list_display = (
         "name", link_column("server", "server", "server__name"), "image", status_badge(ContainerStatus), "owner",
@@ -182,18 +189,35 @@ class PortMappingAdmin(InventoryAdmin):
     """One mapping on its own page: a change of its container's mappings (container service),
     recorded in the container's audit entry. A mapping stays with its container."""
 
-    list_display = ("mapping_chain", link_column("container", "container", "container__name"), "protocol",
-                    "description")
+    access = MAPPING_ACCESS
+    deleted_with_parent = True  # with its container, which its owner may delete
+
+    form = PortMappingForm
+    list_display = ("mapping_chain", link_column("container", "container", "container__name"),
+                    link_column("container__server", "server", "container__server__name"),
+                    link_column("container__server__datacenter", "datacenter", "container__server__datacenter__name"),
+                    "protocol", "description")
     list_select_related = ("container__server__datacenter",)
-    list_filter = ("protocol",)
-    search_fields = ("container__name", "internal_ip", "external_ip", "description")
+    list_filter = ("protocol", "container__server__datacenter")
+    search_fields = ("container__name", "container__server__name", "internal_ip", "external_ip", "description")
+    search_help_text = "A port number, container or server name, IP address or description."
     autocomplete_fields = ("container",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("container__server__datacenter")
 
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        ports = port_search(search_term)
+        return (found if ports is None else found | queryset.filter(ports)), may_have_duplicates
+
     def get_readonly_fields(self, request, obj=None):
         return ("container",) if obj is not None else ()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "container":  # a user adds mappings to the containers they may change
+            kwargs["queryset"] = access.OWNER_OR_ADMIN.changeable(Container.objects.all(), request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         containers.save_port_mapping(obj)
@@ -207,6 +231,8 @@ class PortMappingAdmin(InventoryAdmin):
 
 @admin.register(Service)
 class ServiceAdmin(SheetImportExportMixin, InventoryAdmin):
+    access = access.OWNER_OR_ADMIN
+    deleted_with_parent = True  # with its container, as DELETE /api/containers/{id} takes it
     list_display = ("name", link_column("container", "container", "container__name"), "service_type", "port",
                     "version", status_badge(ServiceStatus), "owner")
     list_filter = ("status", "service_type", "container__server__datacenter")

@@ -17,6 +17,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from itam.admin_access import AccessInlineMixin
 from itam.admin_mixins import ReadOnlyAdminMixin
 from itam.errors import DomainError
 
@@ -125,7 +126,7 @@ def assignment_links(gpu):
     return format_html('{} <a class="button" href="{}?next={}">Release…</a>', held_by, url, back)
 
 
-class GPUAssignmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+class GPUAssignmentInline(ReadOnlyAdminMixin, AccessInlineMixin, admin.TabularInline):
     """The GPU's assignment history, newest first, read-only (changed only by the services)."""
 
     model = GPUAssignment

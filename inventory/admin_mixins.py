@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from itam.admin_mixins import PluralTitleMixin, ReadableHistoryMixin, SafeRevertMixin, ServiceDeleteMixin
+from itam.admin_access import AccessAdminMixin
+from itam.admin_mixins import PluralTitleMixin, ReadableHistoryMixin, SafeRevertMixin, ServiceDeleteMixin, ServiceSaveMixin
 
 from .models import Container
 from .services import containers, crud
@@ -100,8 +101,12 @@ def save_object(obj, creator):
 USAGE_FIELDS = ("cpu_usage", "memory_usage", "disk_usage", "gpu_usage")
 
 
-class InventoryAdmin(PluralTitleMixin, ReadableHistoryMixin, ServiceDeleteMixin, SafeRevertMixin, SimpleHistoryAdmin):
-    """Base of every ITAM ModelAdmin: history and a revert that keep the rules, deletes
+class InventoryAdmin(
+    AccessAdminMixin, PluralTitleMixin, ReadableHistoryMixin, ServiceSaveMixin, ServiceDeleteMixin, SafeRevertMixin,
+    SimpleHistoryAdmin,
+):
+    """Base of every ITAM ModelAdmin: the API's access rules (``access``, read-only or admin
+    unless the admin names another), history and a revert that keep the rules, deletes
     through the API's service, pages sized for large fleets. Forms and inlines validate;
     the services write (``save_object``)."""
 

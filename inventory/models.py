@@ -305,6 +305,13 @@ class PortMapping(models.Model):
             _range("internal_port", 1, 65535, "portmapping_internal_port_range"),
             _range("external_port", 1, 65535, "portmapping_external_port_range"),
             _one_of("portmapping", "protocol", Protocol),
+            # One mapping per published address (API-NOTES "Port mappings"): a mapping
+            # without external IP or port publishes none (NULLs never clash). The services
+            # check it first, naming the container that holds the address.
+            models.UniqueConstraint(
+                fields=["external_ip", "external_port", "protocol"], name="portmapping_external_address_unique",
+                violation_error_message="Another port mapping already uses this external address.",
+            ),
         ]
 
     def __str__(self):
@@ -315,6 +322,13 @@ class PortMapping(models.Model):
         """``nginx-01 on api-01 (AMS1): 8080 → 10.0.0.5:80``; read with ``select_related("container__server__datacenter")``."""
         container = related_or_none(self, "container")
         return f"{container.label}: {self.mapping_chain}" if container is not None else str(self.container_port)
+
+    def get_constraints(self):
+        # The external address is checked by the container service over a container's whole
+        # set of mappings (one row cannot tell a clash with its siblings), naming the holder;
+        # form validation would only repeat it with a vaguer message. The database enforces it.
+        return [(model, [c for c in constraints if c.name != "portmapping_external_address_unique"])
+                for model, constraints in super().get_constraints()]
 
     def clean(self):
         # One more mapping added on its own (the admin's port mapping page).
@@ -331,6 +345,13 @@ class PortMapping(models.Model):
     @property
     def external_address(self):
         return format_address(self.external_ip, self.external_port)
+
+    @property
+    def external_key(self):
+        """``(ip, port, protocol)`` of the published address, None when it publishes none."""
+        if self.external_ip is None or self.external_port is None:
+            return None
+        return (self.external_ip, self.external_port, self.protocol)
 
     @property
     def mapping_chain(self):

@@ -131,6 +131,21 @@ class RevertChecks:
                 self.add_error(name if name in self.fields else None, messages)
 
 
+class ServiceSaveMixin:
+    """For a ModelAdmin whose saves go through services: a refusal the form could not
+    foresee (``itam.errors.DomainError``: a concurrent writer took a unique value after the
+    form's checks) rolls the save back (Django's transaction) and is shown as an error
+    message on the same page, not a 500."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except DomainError as exc:
+            for message in exc.messages():
+                self.message_user(request, f"Nothing was saved: {message}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+
 class ServiceDeleteMixin:
     """For a ModelAdmin: deletes (the delete page and the "Delete selected" action) go
     through the same service as the API's DELETE (``delete_object``; by default

@@ -8,6 +8,9 @@ dashboard and the server tree).
 from django.contrib import admin
 from django.urls import path
 
+from . import access
+from .admin_access import AccessAutocompleteView
+
 
 class ITAMAdminSite(admin.AdminSite):
     site_header = "ITAM administration"
@@ -20,9 +23,20 @@ class ITAMAdminSite(admin.AdminSite):
         self._pages = []  # (route, view, URL name)
         self._index_context = {}  # context name -> function of no arguments
 
+    def has_permission(self, request):
+        """Every active account signs in; what it sees and may do is its role's
+        (``itam.admin_access``), as in the API."""
+        return access.is_signed_in(request.user)
+
+    def autocomplete_view(self, request):
+        return AccessAutocompleteView.as_view(admin_site=self)(request)
+
+    def each_context(self, request):
+        return {**super().each_context(request), "is_itam_admin": access.is_admin(request.user)}
+
     def add_page(self, route, view, name):
-        """A page ``view(request, site)`` at ``/admin/<route>``, for logged-in staff; its URL
-        is ``admin:<name>``."""
+        """A page ``view(request, site)`` at ``/admin/<route>``, for signed-in accounts (the
+        view checks the role when it is admin-only); its URL is ``admin:<name>``."""
         self._pages.append((route, view, name))
 
     def add_index_context(self, name, provider):

@@ -13,8 +13,9 @@ from accounts import services
 from accounts.authentication import AccessToken
 from accounts.models import User, UserPreference
 from accounts.throttling import LoginRateThrottle
+from itam.access import is_admin
 from itam.api.parsers import JSONParser
-from itam.api.permissions import IsAdmin, is_admin
+from itam.api.permissions import IsAdmin
 from itam.api.viewsets import ResourceViewSet
 
 from . import serializers

@@ -10,17 +10,23 @@ Every path calls this module: the API (``create``/``update``/``delete``), the ad
 container page with its mapping inline: ``save_container``; one mapping on its own:
 ``save_port_mapping``/``delete_port_mappings``), the importer and seeding
 (``MappingReplacements``, the bulk variant).
+
+Two mappings never publish the same external ``ip:port/protocol`` (``ExternalAddresses``):
+a write that would is refused with a Conflict naming the container holding the address,
+before anything is written, and a concurrent writer's clash (the database's unique
+constraint) becomes the same Conflict.
 """
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from audit.bulk import bulk_create_with_audit
 from audit.recorder import extra_changes
 from audit.registry import part_for
+from itam.errors import Conflict
 from itam.persistence import save_unique
 
-from ..models import Container, PortMapping
+from ..models import Container, PortMapping, format_address
 from . import crud
 from .ownership import claim_for_creator
 
@@ -46,6 +52,89 @@ def mappings_change(container, old, new):
     """``(container, changes)`` for ``audit.recorder.extra_changes``: the mappings as the
     PortMapping model's audit representation lists them; ``old=None`` for a new container."""
     return container, part_for(PortMapping).change(old, in_port_order(new))
+
+
+# --- external addresses: one mapping per ip:port/protocol ---------------------------------
+
+SWAPPED_ADDRESSES = ("Two of this container's port mappings exchange their external addresses; "
+                     "change one and save, then the other.")
+
+
+def address_label(key):
+    """``203.0.113.10:8080/tcp`` for an ``external_key``."""
+    ip, port, protocol = key
+    return f"{format_address(ip, port)}/{protocol}"
+
+
+def container_label(container):
+    server = container.server
+    return f"{container.name} on {server.name} ({server.datacenter.name})"
+
+
+def taken_message(key, holder, claimant=None):
+    if holder is claimant or (holder.pk is not None and holder.pk == getattr(claimant, "pk", None)):
+        return f"External address {address_label(key)} is already used by another mapping of this container."
+    return f"External address {address_label(key)} is already used by container {container_label(holder)}."
+
+
+class ExternalAddresses:
+    """The rule: no two mappings publish the same external ``ip:port/protocol`` (both IP and
+    port set; see docs/API-NOTES.md). ``add`` the complete new set of mappings of each
+    container a write replaces (one for the API and the admin, many for the importer), each
+    mapping with a reference of the caller's (its index, its spreadsheet row); ``clashes()``
+    then lists ``(reference, message)`` for every mapping that claims an address already
+    claimed in this write or held by a stored mapping of a container the write leaves alone."""
+
+    CHUNK = 500
+
+    def __init__(self):
+        self.claimed = {}  # key -> (container, reference) of its first claim in this write
+        self.replacing = set()  # ids of containers whose stored mappings this write replaces
+        self.found = []  # (reference, message)
+
+    def add(self, container, mappings, references=None):
+        if container.pk is not None:
+            self.replacing.add(container.pk)
+        for position, mapping in enumerate(mappings):
+            key = mapping.external_key
+            if key is None:
+                continue
+            reference = position if references is None else references[position]
+            if key in self.claimed:
+                self.found.append((reference, taken_message(key, self.claimed[key][0], container)))
+            else:
+                self.claimed[key] = (container, reference)
+
+    def clashes(self):
+        keys = list(self.claimed)
+        for start in range(0, len(keys), self.CHUNK):
+            chunk = keys[start:start + self.CHUNK]
+            stored = PortMapping.objects.filter(
+                external_ip__in={ip for ip, _, _ in chunk}, external_port__in={port for _, port, _ in chunk},
+            ).exclude(container_id__in=self.replacing).select_related("container__server__datacenter")
+            wanted = set(chunk)
+            for mapping in stored:
+                if mapping.external_key in wanted and mapping.container_id not in self.replacing:
+                    container, reference = self.claimed[mapping.external_key]
+                    self.found.append((reference, taken_message(mapping.external_key, mapping.container, container)))
+        return sorted(self.found, key=lambda found: str(found[0]))
+
+
+def external_address_clashes(container, mappings):
+    """``[(index in mappings, message)]``: the mappings of ``container``'s complete new set
+    whose external address is taken (the admin's forms show them before saving)."""
+    check = ExternalAddresses()
+    check.add(container, mappings)
+    return check.clashes()
+
+
+def ensure_external_addresses_free(container, mappings):
+    """Conflict (``port_mappings.{index}.external_port``, as the API names nested fields) when
+    ``container``'s new set of mappings claims a taken external address."""
+    clashes = external_address_clashes(container, mappings)
+    if clashes:
+        raise Conflict(clashes[0][1], errors={
+            f"port_mappings.{index}.external_port": [message] for index, message in clashes})
 
 
 # --- one container --------------------------------------------------------------------------
@@ -102,9 +191,15 @@ def save_container(container, *, mappings=None, creator=None, old=None):
     if mappings is None and not is_new:
         save_unique(container)
         return container
+    ensure_external_addresses_free(container, mappings)
     with extra_changes([mappings_change(container, old, mappings)]):
         save_unique(container)
-    write_mappings(container, old or [], mappings)
+    try:
+        with transaction.atomic():  # a savepoint: the check below queries after a failure
+            write_mappings(container, old or [], mappings)
+    except IntegrityError:  # a concurrent writer took an address since the check...
+        ensure_external_addresses_free(container, mappings)
+        raise Conflict(SWAPPED_ADDRESSES) from None  # ...or two kept rows swap addresses
     return container
 
 
@@ -115,7 +210,8 @@ def write_mappings(container, old, new):
     if stale:
         PortMapping.objects.filter(pk__in=stale).delete()
     stored = {mapping.pk: mapping_key(mapping) for mapping in old}
-    for mapping in in_port_order(new):
+    # Changed rows before new ones: a new row may take the address a kept row gives up.
+    for mapping in sorted(in_port_order(new), key=lambda mapping: mapping.pk is None):
         if mapping.pk is None or mapping_key(mapping) != stored.get(mapping.pk):
             mapping.save()
 

@@ -36,7 +36,7 @@ from ..resources import (
 )
 from ..workbook import cyclic_gc_paused, normalize_header
 from . import gpu_assignment
-from .containers import MappingReplacements, same_mappings
+from .containers import ExternalAddresses, MappingReplacements, in_port_order, same_mappings
 from .ownership import claim_for_creator
 
 REQUIRED = "This field is required."
@@ -50,17 +50,28 @@ CONCURRENT_ATTEMPTS = 3
 
 # --- the report ---------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Outcome:
+    """What the import does with one row (the admin's preview lists them)."""
+
+    row: int
+    outcome: str
+    obj: object
+    changes: dict  # an update's changed columns: {label: (old value, new value)}, as text or None
+
+
 @dataclass
 class SheetReport:
     created: int = 0
     updated: int = 0
     skipped: int = 0
     errors: list = field(default_factory=list)
-    outcomes: list = field(default_factory=list)  # (row number, "created"|"updated"|"skipped", object)
+    # Outcome(row number, "created"|"updated"|"skipped", object, {column: (old, new)} of an update)
+    outcomes: list = field(default_factory=list)
 
-    def count(self, row, outcome, obj):
+    def count(self, row, outcome, obj, changes=None):
         setattr(self, outcome, getattr(self, outcome) + 1)
-        self.outcomes.append((row.number, outcome, obj))
+        self.outcomes.append(Outcome(row.number, outcome, obj, changes or {}))
 
     def as_dict(self):
         return {"created": self.created, "updated": self.updated, "skipped": self.skipped, "errors": self.errors}
@@ -163,6 +174,13 @@ class Plan:
         self.mappings = MappingReplacements()
         self.assignee_changes = []  # (gpu, new assignee or None)
 
+    def username(self, pk):
+        if pk is None:
+            return None
+        if not hasattr(self, "_usernames"):
+            self._usernames = {u.pk: u.username for u in self.users.values()}
+        return self._usernames.get(pk, pk)
+
     def environment(self, text):
         return self.env_by_code.get(_l(text)) or self.env_by_name.get(_l(text))
 
@@ -240,6 +258,12 @@ class Plan:
         """Close the open assignment of every GPU whose assignee changed; open the new ones."""
         gpu_assignment.write_holder_changes(self.assignee_changes, by=self.user, at=self.now,
                                             history_user=self.user)
+
+
+def same_value(stored, value):
+    """Whether a cell's value leaves a field as it is: a blank text stored as "" (a form
+    saved it) and a blank cell (None) are the same."""
+    return stored == value or (stored in ("", None) and value in ("", None))
 
 
 def object_factory(model):
@@ -335,6 +359,8 @@ class SheetImporter:
             columns.append((col, found[0], self.validated_field(col)))
         for label, message in [(label, MISSING_COLUMN) for label in missing] + [(label, REPEATED_COLUMN) for label in repeated]:
             self.report.errors.append({"sheet": self.resource.sheet, "row": 1, "column": label, "message": message})
+        self.labels = {col.model_attribute: col.label for col, _, model_field in columns
+                       if col.model_attribute and col.model_attribute not in self.special_shown}
         # (label, attribute, value for a blank cell) of the plain columns ``assign`` sets
         self.plain = [
             (col.label, col.model_attribute, None if model_field.null else model_field.get_default())
@@ -424,6 +450,7 @@ class SheetImporter:
         # A row with errors is still checked to the end, so that all its errors are reported.
         obj = existing if existing is not None else self.new_object()
         old = self.audit_spec.values_of(obj) if existing is not None else None
+        before = self.shown_values(obj) if existing is not None else None
         changed = self.assign(row, obj, parents, is_new=existing is None)
         changed |= self.finish(row, obj, existing is None)
         if row.errors:
@@ -434,8 +461,25 @@ class SheetImporter:
             return self.report.count(row, "created", obj)
         if changed:
             self.plan.updates[self.model].append((obj, changed, old))
-            return self.report.count(row, "updated", obj)
+            return self.report.count(row, "updated", obj, self.changes(before, obj, changed))
         return self.report.count(row, "skipped", obj)
+
+    def shown_values(self, obj):
+        """{attribute: value as the preview shows it} of the columns the sheet has."""
+        return {attr: self.shown(obj, attr) for attr in self.labels}
+
+    def shown(self, obj, attr):
+        field = self.model._meta.get_field(attr)
+        if not field.is_relation:
+            return getattr(obj, attr)
+        pk = getattr(obj, field.attname)
+        if pk is None or field.related_model is get_user_model():
+            return self.plan.username(pk)
+        return str(getattr(obj, attr)) if field.is_cached(obj) else pk
+
+    def changes(self, before, obj, changed):
+        """{column label: (old, new)} of an update's changed columns."""
+        return {self.labels[attr]: (before[attr], self.shown(obj, attr)) for attr in self.labels if attr in changed}
 
     def fail(self, row, key):
         self.report.errors.extend(row.errors)
@@ -457,12 +501,13 @@ class SheetImporter:
             value = values[label]
             if value is None:
                 value = default
-            if is_new or getattr(obj, attr) != value:
+            if is_new or not same_value(getattr(obj, attr), value):
                 changed.add(attr)
                 setattr(obj, attr, value)
         return changed
 
     special = frozenset()
+    special_shown = frozenset({"port_mappings"})  # shown by their own importer
 
     def finish(self, row, obj, is_new):
         return set()
@@ -562,6 +607,17 @@ class ContainerImporter(SheetImporter):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.new_port_mapping = object_factory(PortMapping)
+        self.addresses = ExternalAddresses()  # the mappings this sheet writes, by row
+        self.mapping_changes = {}  # container id -> (old chains, new chains), for the preview
+
+    def run(self, sheet):
+        super().run(sheet)
+        clashes = self.addresses.clashes()
+        for number, message in clashes:
+            self.report.errors.append({"sheet": self.resource.sheet, "row": number, "column": "Port Mappings",
+                                       "message": message})
+        if clashes:
+            self.report.errors.sort(key=lambda error: error["row"])
 
     def locate(self, row):
         return self.locate_on_server(row, _l(row.get("Name")) if row.get("Name") is not None else None)
@@ -572,17 +628,29 @@ class ContainerImporter(SheetImporter):
         # A container whose server row failed has no server, so no mapping chains to describe.
         on_server = obj.server_id is not None or Container.server.is_cached(obj)
         if (is_new or row.has("Port Mappings")) and on_server:
-            changed |= self.plan_mappings(obj, row.get("Port Mappings") or [], is_new)
+            changed |= self.plan_mappings(row, obj, row.get("Port Mappings") or [], is_new)
         return changed
 
-    def plan_mappings(self, container, wanted, is_new):
+    def plan_mappings(self, row, container, wanted, is_new):
         """Replace the container's mappings with ``wanted`` when they differ (the container
-        service's rules; a new container's entry lists its mappings, even none)."""
+        service's rules: a new container's entry lists its mappings, even none; external
+        addresses are checked when the sheet is done)."""
         existing = None if is_new else list(container.port_mappings.all())
         if not is_new and same_mappings(existing, wanted):
             return set()
-        self.plan.mappings.add(container, existing, [self.new_mapping(container, m) for m in wanted])
+        mappings = [self.new_mapping(container, m) for m in wanted]
+        self.plan.mappings.add(container, existing, mappings)
+        if not is_new:
+            self.mapping_changes[container.pk] = tuple(
+                "; ".join(m.mapping_chain for m in in_port_order(ms)) or None for ms in (existing, mappings))
+        self.addresses.add(container, mappings, [row.number] * len(mappings))
         return {"port_mappings"}
+
+    def changes(self, before, obj, changed):
+        changes = super().changes(before, obj, changed)
+        if "port_mappings" in changed:
+            changes["Port Mappings"] = self.mapping_changes[obj.pk]
+        return changes
 
     def new_mapping(self, container, values):
         """``PortMapping(container=container, **values)``, made as ``object_factory`` makes rows."""

@@ -181,9 +181,11 @@ class FleetBuilder:
             number += 1
         return found
 
-    def servers(self, datacenters, environments, people):
+    def servers(self, datacenters, environments, people, taken_ips=frozenset()):
+        """Servers spread over ``datacenters``; a public one gets an external IP not in
+        ``taken_ips`` (its containers publish ports on it: an address is never used twice)."""
         rng, weights = self.rng, {env: ENVIRONMENT_WEIGHTS.get(env.code, 1) for env in environments}
-        counters, servers, external = {}, [], iter(EXTERNAL_IPS)
+        counters, servers, external = {}, [], (ip for ip in EXTERNAL_IPS if ip not in taken_ips)
         for i in range(self.size.servers):
             site = i % len(datacenters)
             role = rng.choice(SERVER_ROLES)
@@ -328,7 +330,10 @@ def seed_fleet(size=SMALL_FLEET, seed=0, now=None):
     builder = FleetBuilder(size, seed, now or timezone.now())
     taken = set(Datacenter.objects.annotate(key=Lower("name")).values_list("key", flat=True))
     datacenters = bulk_create_with_audit(Datacenter, builder.datacenters(taken))
-    servers = bulk_create_with_audit(Server, builder.servers(datacenters, environments, people)) if datacenters else []
+    taken_ips = {*Server.objects.values_list("external_ip", flat=True),
+                 *PortMapping.objects.values_list("external_ip", flat=True)}
+    servers = bulk_create_with_audit(
+        Server, builder.servers(datacenters, environments, people, taken_ips)) if datacenters else []
 
     containers = [c for server in servers for c in builder.containers(server, people)]
     new_mappings = MappingReplacements()  # each container's entry lists its mappings, as an API create's does

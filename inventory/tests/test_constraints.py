@@ -93,6 +93,11 @@ CASES = [
     *range_cases("mapping", "external_port", 0, 65536, "portmapping_external_port_range"),
     ("portmapping_protocol_valid", update("mapping", protocol="sct")),
     (
+        "portmapping_external_address_unique",
+        lambda r: [PortMappingFactory(container=r["container"], external_ip="203.0.113.10", external_port=8080)
+                   for _ in range(2)],
+    ),
+    (
         "service_name_ci_unique_per_container",
         lambda r: Service.objects.create(name=r["service"].name.upper(), container=r["container"], owner=r["user"]),
     ),
@@ -135,6 +140,7 @@ CASES = [
 ALSO_REPORTED_AS = {
     "gpu_index_unique_per_server": r"inventory_gpu\.server_id, inventory_gpu\.index",
     "gpu_one_open_assignment": r"inventory_gpuassignment\.gpu_id",
+    "portmapping_external_address_unique": r"inventory_portmapping\.external_ip",
     "datacenter_name_ci_unique": r"inventory_datacenter\.name_key",
     "environment_name_ci_unique": r"inventory_environment\.name_key",
     "environment_sort_order_gte_0": r"sort_order",
