@@ -2,8 +2,7 @@
 counts are annotations and related rows come in the same query: a changelist runs a fixed
 number of queries whatever the page size. See ``admin_mixins`` for how to extend them."""
 from django.contrib import admin
-from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html, format_html_join
 
 from itam import access
 from itam.admin_access import AccessInlineMixin
@@ -74,7 +73,7 @@ class GPUInline(AccessInlineMixin, admin.TabularInline):
 
     model = GPU
     fields = ("index", "model", "memory_gb", "status", assignment_links, "sort_order")
-    readonly_fields = (assignment_links,)
+    readonly_fields = ("status", assignment_links)  # the GPU's page offers the statuses the rules allow
     extra = 0
     show_change_link = True
 
@@ -126,11 +125,10 @@ def service_links(container):
     if container is None or container.pk is None:
         return "—"
     services = container.services.order_by("sort_order", "id")
-    links = [format_html("<li>{} {}</li>", object_link(service, service.name), service.get_status_display())
-             for service in services]
-    if not links:
+    rows = [(object_link(service, service.name), service.get_status_display()) for service in services]
+    if not rows:
         return "No services in this container."
-    return format_html('<ul class="itam-links">{}</ul>', mark_safe("".join(links)))
+    return format_html('<ul class="itam-links">{}</ul>', format_html_join("", "<li>{} {}</li>", rows))
 
 
 @admin.register(Container)

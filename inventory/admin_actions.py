@@ -1,9 +1,11 @@
 """GPU assign and release in the admin.
 
 Two ways in: the actions on the GPU changelist (any selection), and the per-GPU pages
-``<gpu>/assign/`` and ``<gpu>/release/`` linked from the GPU rows of a server's page.
-Every change goes through ``inventory.services.gpu_assignment``; this module only turns
-forms into service calls and service errors into form errors and messages.
+``<gpu>/assign/`` and ``<gpu>/release/``, offered as buttons on the GPU's own page (those its
+state allows) and linked from the GPU rows of a server's page. The GPU's page also limits its
+status to what ``gpu_assignment.settable_statuses`` allows. Every change goes through
+``inventory.services.gpu_assignment``; this module only turns forms into service calls and
+service errors into form errors and messages.
 """
 from django import forms
 from django.contrib import admin, messages
