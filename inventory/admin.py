@@ -12,7 +12,7 @@ from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, badge, count_column, status_badge
 from . import admin_port_mappings
 from .admin_port_mappings import MAPPING_ACCESS, PortMappingForm, PortMappingInlineFormSet, port_search
-from .admin_workbook import SheetImportExportMixin
+from .admin_workbook import WorkbookButtonsMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from .querysets import count_of
@@ -26,7 +26,7 @@ def environment_badge(obj):
 
 
 @admin.register(Datacenter)
-class DatacenterAdmin(SheetImportExportMixin, InventoryAdmin):
+class DatacenterAdmin(WorkbookButtonsMixin, InventoryAdmin):
     list_display = ("name", "location", "is_active", count_column("server_count", "servers"), "created_at")
     list_filter = ("is_active",)
     search_fields = ("name", "location")
@@ -77,7 +77,7 @@ class GPUInline(AccessInlineMixin, admin.TabularInline):
 
 
 @admin.register(Server)
-class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
+class ServerAdmin(WorkbookButtonsMixin, InventoryAdmin):
     list_display = (
         "name", "datacenter", environment_badge, "internal_ip", status_badge(ServerStatus),
         count_column("container_count", "containers"), count_column("gpu_count", "GPUs"),
@@ -112,7 +112,7 @@ class PortMappingInline(AccessInlineMixin, admin.TabularInline):
 
 
 @admin.register(Container)
-class ContainerAdmin(SheetImportExportMixin, InventoryAdmin):
+class ContainerAdmin(WorkbookButtonsMixin, InventoryAdmin):
     """A container with its port-mapping inline is saved once, with its mappings, by the
     container service: one write, one audit entry showing field and mapping changes."""
 
@@ -205,7 +205,7 @@ class PortMappingAdmin(InventoryAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(SheetImportExportMixin, InventoryAdmin):
+class ServiceAdmin(WorkbookButtonsMixin, InventoryAdmin):
     access = access.OWNER_OR_ADMIN
     deleted_with_parent = True  # with its container, as DELETE /api/containers/{id} takes it
     list_display = ("name", "container", "service_type", "port", "version", status_badge(ServiceStatus), "owner")
@@ -219,7 +219,7 @@ class ServiceAdmin(SheetImportExportMixin, InventoryAdmin):
 
 
 @admin.register(GPU)
-class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
+class GPUAdmin(WorkbookButtonsMixin, GPUAssignmentAdminMixin, InventoryAdmin):
     list_display = ("display_name", "server", "index", "model", "memory_gb", status_badge(GPUStatus), "assigned_to")
     list_filter = ("status", "model", "server__datacenter")
     search_fields = ("model", "server__name", "assigned_to__username", "assigned_to__display_name")
