@@ -117,6 +117,7 @@ class ContainerAdmin(WorkbookButtonsMixin, InventoryAdmin):
     container service: one write, one audit entry showing field and mapping changes."""
 
     access = access.OWNER_OR_ADMIN
+    admin_only_fields = ("sort_order",)  # POST .../update-sort-order is the admins' (API.md §9.3)
 
     list_display = (
         "name", "server", "image", status_badge(ContainerStatus), "owner", "assigned_user",
@@ -207,6 +208,7 @@ class PortMappingAdmin(InventoryAdmin):
 @admin.register(Service)
 class ServiceAdmin(WorkbookButtonsMixin, InventoryAdmin):
     access = access.OWNER_OR_ADMIN
+    admin_only_fields = ("sort_order",)  # POST .../update-sort-order is the admins' (API.md §9.3)
     deleted_with_parent = True  # with its container, as DELETE /api/containers/{id} takes it
     list_display = ("name", "container", "service_type", "port", "version", status_badge(ServiceStatus), "owner")
     list_filter = ("status", "service_type")

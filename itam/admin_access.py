@@ -20,6 +20,13 @@ class AccessAdminMixin:
     """For a ModelAdmin: its permissions are its resource's ``access`` rules."""
 
     access = access.READ_ONLY_OR_ADMIN
+    admin_only_fields = ()  # fields only admins change (the API changes them through admin-only endpoints)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if access.is_admin(request.user):
+            return fields
+        return (*fields, *(name for name in self.admin_only_fields if name not in fields))
 
     def has_module_permission(self, request):
         return self.access.may_view(request.user)

@@ -192,3 +192,12 @@ def test_the_assigned_user_picker_searches_the_directory(user_client, objects):
         "app_label": "inventory", "model_name": "container", "field_name": "assigned_user", "term": "bo"})
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["bob"]
+
+
+def test_sort_order_is_the_admins(user_client, admin_user, objects, client):
+    mine = objects[Container][0]
+    form = user_client.get(reverse("admin:inventory_container_change", args=[mine.pk])).context["adminform"].form
+    assert "sort_order" not in form.fields and "name" in form.fields
+    client.force_login(admin_user)
+    form = client.get(reverse("admin:inventory_container_change", args=[mine.pk])).context["adminform"].form
+    assert "sort_order" in form.fields
