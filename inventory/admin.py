@@ -4,7 +4,7 @@ number of queries whatever the page size. See ``admin_mixins`` for how to extend
 from django.contrib import admin
 
 from itam import access
-from itam.admin_access import AccessInlineMixin
+from itam.admin_access import AccessInlineMixin, mine_filter
 from itam.admin_mixins import ReadOnlyAdminMixin
 
 from . import admin_views
@@ -123,7 +123,7 @@ class ContainerAdmin(WorkbookButtonsMixin, InventoryAdmin):
         "name", "server", "image", status_badge(ContainerStatus), "owner", "assigned_user",
         count_column("service_count", "services"),
     )
-    list_filter = ("status", "server__datacenter")
+    list_filter = (mine_filter("owner", "owner", "Mine"), "status", "server__datacenter")
     search_fields = ("name", "image", "container_id", "server__name", "server__internal_ip")
     search_help_text = "Name, image, runtime ID, server name or IP."
     autocomplete_fields = ("server", "assigned_user")
@@ -211,7 +211,7 @@ class ServiceAdmin(WorkbookButtonsMixin, InventoryAdmin):
     admin_only_fields = ("sort_order",)  # POST .../update-sort-order is the admins' (API.md §9.3)
     deleted_with_parent = True  # with its container, as DELETE /api/containers/{id} takes it
     list_display = ("name", "container", "service_type", "port", "version", status_badge(ServiceStatus), "owner")
-    list_filter = ("status", "service_type")
+    list_filter = (mine_filter("owner", "owner", "Mine"), "status", "service_type")
     search_fields = ("name", "container__name", "version")
     autocomplete_fields = ("container",)
     readonly_fields = ("owner", "created_at", "updated_at")
@@ -223,7 +223,7 @@ class ServiceAdmin(WorkbookButtonsMixin, InventoryAdmin):
 @admin.register(GPU)
 class GPUAdmin(WorkbookButtonsMixin, GPUAssignmentAdminMixin, InventoryAdmin):
     list_display = ("display_name", "server", "index", "model", "memory_gb", status_badge(GPUStatus), "assigned_to")
-    list_filter = ("status", "model", "server__datacenter")
+    list_filter = (mine_filter("assigned_to", "held by", "Me"), "status", "model", "server__datacenter")
     search_fields = ("model", "server__name", "assigned_to__username", "assigned_to__display_name")
     autocomplete_fields = ("server",)
     readonly_fields = ("assigned_to", "created_at", "updated_at")

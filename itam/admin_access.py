@@ -11,6 +11,7 @@ permissions, a user's role and ownership decide, in the admin as in the API.
 - admin-only pages (workbook, GPU assign/release) ask ``is_admin`` or an admin-only
   ModelAdmin's permission.
 """
+from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
 from . import access
@@ -80,6 +81,23 @@ class AccessInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._may_edit(request, obj)
+
+
+def mine_filter(field, title, label):
+    """A list filter "<title>: <label>" keeping the rows whose ``field`` is the signed-in
+    account (a user's own containers, the GPUs it holds)."""
+
+    class MineFilter(admin.SimpleListFilter):
+        parameter_name = f"{field}__mine"
+
+        def lookups(self, request, model_admin):
+            return [("1", label)]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{f"{field}_id": request.user.pk}) if self.value() == "1" else queryset
+
+    MineFilter.title = title
+    return MineFilter
 
 
 class AccessAutocompleteView(AutocompleteJsonView):

@@ -201,3 +201,12 @@ def test_sort_order_is_the_admins(user_client, admin_user, objects, client):
     client.force_login(admin_user)
     form = client.get(reverse("admin:inventory_container_change", args=[mine.pk])).context["adminform"].form
     assert "sort_order" in form.fields
+
+
+def test_a_user_finds_its_own_containers_and_the_gpus_it_holds(user_client, normal_user, objects):
+    held = GPUFactory(server=objects[Server][0], index=5, status="in_use", assigned_to=normal_user)
+    GPUAssignmentFactory(gpu=held, user=normal_user)
+    containers = user_client.get(reverse("admin:inventory_container_changelist"), {"owner__mine": "1"})
+    assert [c.pk for c in containers.context["cl"].result_list] == [objects[Container][0].pk]
+    gpus = user_client.get(reverse("admin:inventory_gpu_changelist"), {"assigned_to__mine": "1"})
+    assert [g.pk for g in gpus.context["cl"].result_list] == [held.pk]
