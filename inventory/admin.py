@@ -7,11 +7,9 @@ from itam import access
 from itam.admin_access import AccessInlineMixin, mine_filter
 from itam.admin_mixins import ReadOnlyAdminMixin
 
-from . import admin_views
+from . import admin_port_mappings, admin_views
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links
 from .admin_mixins import InventoryAdmin, badge, count_column, status_badge
-from . import admin_port_mappings
-from .admin_port_mappings import MAPPING_ACCESS, PortMappingForm, PortMappingInlineFormSet, port_search
 from .admin_workbook import WorkbookButtonsMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
@@ -101,7 +99,7 @@ class ServerAdmin(WorkbookButtonsMixin, InventoryAdmin):
 class PortMappingInline(AccessInlineMixin, admin.TabularInline):
     model = PortMapping
     parent_access = access.OWNER_OR_ADMIN
-    formset = PortMappingInlineFormSet
+    formset = admin_port_mappings.PortMappingInlineFormSet
     fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol", "description")
     extra = 0
     max_num = MAX_PORT_MAPPINGS
@@ -167,10 +165,10 @@ class PortMappingAdmin(InventoryAdmin):
     """One mapping on its own page: a change of its container's mappings (container service),
     recorded in the container's audit entry. A mapping stays with its container."""
 
-    access = MAPPING_ACCESS
+    access = admin_port_mappings.MAPPING_ACCESS
     deleted_with_parent = True  # with its container, which its owner may delete
 
-    form = PortMappingForm
+    form = admin_port_mappings.PortMappingForm
     list_display = ("mapping_chain", "container", admin_port_mappings.server, admin_port_mappings.datacenter,
                     "protocol", "description")
     list_select_related = ("container__server__datacenter",)
@@ -184,7 +182,7 @@ class PortMappingAdmin(InventoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        ports = port_search(search_term)
+        ports = admin_port_mappings.port_search(search_term)
         return (found if ports is None else found | queryset.filter(ports)), may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):

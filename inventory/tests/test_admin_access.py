@@ -46,7 +46,8 @@ def objects(normal_user, other_user):
     return {
         Datacenter: (server.datacenter,) * 2, Environment: (server.environment,) * 2, Server: (server,) * 2,
         GPU: (gpu,) * 2, GPUAssignment: (assignment,) * 2, Container: (mine, theirs),
-        Service: (ServiceFactory(container=theirs, owner=normal_user), ServiceFactory(container=mine, owner=other_user)),
+        Service: (ServiceFactory(container=theirs, owner=normal_user),
+                  ServiceFactory(container=mine, owner=other_user)),
         PortMapping: (PortMappingFactory(container=mine), PortMappingFactory(container=theirs)),
         User: (normal_user, other_user), AuditLog: (entry, entry),
     }
