@@ -103,7 +103,7 @@ def test_the_login_form_admits_a_user_account(client, normal_user):
 def test_a_wrong_password_says_nothing_about_staff(client, normal_user):
     response = client.post(reverse("admin:login"), {"username": "alice", "password": "wrong"})
     assert "staff" not in response.content.decode()
-    assert "Please enter a correct username and password" in response.content.decode()
+    assert "Please enter the correct username and password." in response.content.decode()
 
 
 def test_an_inactive_account_cannot_sign_in(client, normal_user):
