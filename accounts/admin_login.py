@@ -24,7 +24,11 @@ class AdminLoginThrottle(LoginRateThrottle):
 
 
 class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
-    error_messages = AuthenticationForm.error_messages  # not "... for a staff account"
+    error_messages = {  # every active account signs in: not "... for a staff account"
+        **AdminAuthenticationForm.error_messages,
+        "invalid_login": "Please enter the correct %(username)s and password. Note that both fields may be "
+                         "case-sensitive.",
+    }
     throttle_wait = None  # seconds until the next attempt is allowed, once throttled
 
     def clean(self):

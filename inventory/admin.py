@@ -5,14 +5,13 @@ from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
 from itam import access
-from itam.admin_access import AccessInlineMixin
+from itam.admin_access import AccessInlineMixin, mine_filter
 from itam.admin_mixins import ReadOnlyAdminMixin
 
-from . import admin_views
+from . import admin_port_mappings, admin_views
 from .admin_actions import GPUAssignmentAdminMixin, assignment_links, holder
 from .admin_mixins import InventoryAdmin, badge, count_column, link_column, object_link, status_badge
-from .admin_port_mappings import MAPPING_ACCESS, PortMappingForm, PortMappingInlineFormSet, port_search
-from .admin_workbook import SheetImportExportMixin
+from .admin_workbook import WorkbookButtonsMixin
 from .choices import ContainerStatus, GPUStatus, ServerStatus, ServiceStatus
 from .models import MAX_PORT_MAPPINGS, GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
 from .querysets import count_of
@@ -26,7 +25,7 @@ def environment_badge(obj):
 
 
 @admin.register(Datacenter)
-class DatacenterAdmin(SheetImportExportMixin, InventoryAdmin):
+class DatacenterAdmin(WorkbookButtonsMixin, InventoryAdmin):
     list_display = (
         "name", "location", "is_active", count_column("server_count", "servers", Server, "datacenter__id__exact"),
         "created_at",
@@ -82,7 +81,7 @@ class GPUInline(AccessInlineMixin, admin.TabularInline):
 
 
 @admin.register(Server)
-class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
+class ServerAdmin(WorkbookButtonsMixin, InventoryAdmin):
     list_display = (
         "name", link_column("datacenter", "datacenter", "datacenter__name"), environment_badge, "internal_ip",
         status_badge(ServerStatus), count_column("container_count", "containers", Container, "server__id__exact"),
@@ -109,7 +108,7 @@ class ServerAdmin(SheetImportExportMixin, InventoryAdmin):
 class PortMappingInline(AccessInlineMixin, admin.TabularInline):
     model = PortMapping
     parent_access = access.OWNER_OR_ADMIN
-    formset = PortMappingInlineFormSet
+    formset = admin_port_mappings.PortMappingInlineFormSet
     fields = ("container_port", "internal_ip", "internal_port", "external_ip", "external_port", "protocol", "description")
     extra = 0
     max_num = MAX_PORT_MAPPINGS
@@ -132,17 +131,18 @@ def service_links(container):
 
 
 @admin.register(Container)
-class ContainerAdmin(SheetImportExportMixin, InventoryAdmin):
+class ContainerAdmin(WorkbookButtonsMixin, InventoryAdmin):
     """A container with its port-mapping inline is saved once, with its mappings, by the
     container service: one write, one audit entry showing field and mapping changes."""
 
     access = access.OWNER_OR_ADMIN
+    admin_only_fields = ("sort_order",)  # POST .../update-sort-order is the admins' (API.md §9.3)
 
     list_display = (
         "name", link_column("server", "server", "server__name"), "image", status_badge(ContainerStatus), "owner",
         "assigned_user", count_column("service_count", "services", Service, "container__id__exact"),
     )
-    list_filter = ("status", "server__datacenter")
+    list_filter = (mine_filter("owner", "owner", "Mine"), "status", "server__datacenter")
     ordering = ("server__datacenter__name", "server__name", "name", "id")
     search_fields = ("name", "image", "container_id", "server__name", "server__datacenter__name", "server__internal_ip")
     search_help_text = "Name, image, runtime ID, server name or IP, datacenter."
@@ -187,10 +187,10 @@ class PortMappingAdmin(InventoryAdmin):
     """One mapping on its own page: a change of its container's mappings (container service),
     recorded in the container's audit entry. A mapping stays with its container."""
 
-    access = MAPPING_ACCESS
+    access = admin_port_mappings.MAPPING_ACCESS
     deleted_with_parent = True  # with its container, which its owner may delete
 
-    form = PortMappingForm
+    form = admin_port_mappings.PortMappingForm
     list_display = ("mapping_chain", link_column("container", "container", "container__name"),
                     link_column("container__server", "server", "container__server__name"),
                     link_column("container__server__datacenter", "datacenter", "container__server__datacenter__name"),
@@ -206,7 +206,7 @@ class PortMappingAdmin(InventoryAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        ports = port_search(search_term)
+        ports = admin_port_mappings.port_search(search_term)
         return (found if ports is None else found | queryset.filter(ports)), may_have_duplicates
 
     def get_readonly_fields(self, request, obj=None):
@@ -228,12 +228,13 @@ class PortMappingAdmin(InventoryAdmin):
 
 
 @admin.register(Service)
-class ServiceAdmin(SheetImportExportMixin, InventoryAdmin):
+class ServiceAdmin(WorkbookButtonsMixin, InventoryAdmin):
     access = access.OWNER_OR_ADMIN
+    admin_only_fields = ("sort_order",)  # POST .../update-sort-order is the admins' (API.md §9.3)
     deleted_with_parent = True  # with its container, as DELETE /api/containers/{id} takes it
     list_display = ("name", link_column("container", "container", "container__name"), "service_type", "port",
                     "version", status_badge(ServiceStatus), "owner")
-    list_filter = ("status", "service_type", "container__server__datacenter")
+    list_filter = (mine_filter("owner", "owner", "Mine"), "status", "service_type", "container__server__datacenter")
     search_fields = ("name", "container__name", "container__server__name", "container__server__datacenter__name",
                      "version")
     autocomplete_fields = ("container",)
@@ -249,13 +250,13 @@ def gpu_name(gpu):
 
 
 @admin.register(GPU)
-class GPUAdmin(SheetImportExportMixin, GPUAssignmentAdminMixin, InventoryAdmin):
+class GPUAdmin(WorkbookButtonsMixin, GPUAssignmentAdminMixin, InventoryAdmin):
     list_display = (
         gpu_name, link_column("server", "server", "server__name"),
         link_column("server__datacenter", "datacenter", "server__datacenter__name"), "memory_gb",
         status_badge(GPUStatus), holder,
     )
-    list_filter = ("status", "model", "server__datacenter")
+    list_filter = (mine_filter("assigned_to", "held by", "Me"), "status", "model", "server__datacenter")
     ordering = ("server__datacenter__name", "server__name", "index", "id")
     search_fields = ("model", "server__name", "server__datacenter__name", "assigned_to__username",
                      "assigned_to__display_name")

@@ -2,7 +2,7 @@
 
 Every ModelAdmin derives from ``InventoryAdmin`` (history with revert). Extra behaviour is
 a mixin placed in front of it, so adding import/export buttons or GPU actions to an admin
-is a one-line change of its bases, e.g. ``class ServerAdmin(ImportExportMixin, InventoryAdmin)``.
+is a one-line change of its bases, e.g. ``class ServerAdmin(WorkbookButtonsMixin, InventoryAdmin)``.
 """
 from django import forms
 from django.contrib import admin

@@ -1,6 +1,7 @@
-"""The admin's port-mapping forms: a clash of external addresses (the container service's
-rule, ``containers.external_address_clashes``) is a form error on the row's external port,
-naming the container that holds the address, shown before anything is saved."""
+"""The admin's port-mapping pieces. Forms: a clash of external addresses (the container
+service's rule, ``containers.external_address_clashes``) is a form error on the row's
+external port, naming the container that holds the address, shown before anything is
+saved. The list: server and datacenter columns, a search by port number."""
 from django import forms
 from django.db.models import Q
 

@@ -1,8 +1,11 @@
 """The admin's workbook pages: the whole-workbook page (import with a dry-run preview then
-confirm, and export) and the per-model import/export buttons of django-import-export.
+confirm, and export) and each sheet's list buttons (export that sheet, import on the page).
 
-The same importer and exporter as the API (``inventory.services``). The uploaded file is
-kept in django-import-export's temporary storage between preview and confirm; the confirm
+The same importer and exporter as the API (``inventory.services``). The preview lists, per
+sheet, each row the import creates, updates (with its changes, old -> new) or leaves
+unchanged, and each error with the cell's value and the row's name, all from the
+importer's own plan (``ImportReport``). The uploaded file is kept in django-import-export's
+temporary storage between preview and confirm; the confirm
 form carries its name signed, so a posted name can never point at another file.
 """
 import os
@@ -10,110 +13,60 @@ import os
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core import signing
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import path
-from django.utils.html import escape
-from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, JSON, XLSX
-from import_export.results import Result, RowResult
+from django.urls import path, reverse
 from import_export.tmp_storages import TempFolderStorage
 
 from itam.access import is_admin
 
-from .resources import SHEET_RESOURCES
+from .resources import RESOURCE_BY_MODEL, SHEET_RESOURCES
 from .services import exporting, importing
-from .workbook import (
-    CellTooLong,
-    SheetData,
-    WorkbookError,
-    guard_formula,
-    is_blank,
-    normalize_header,
-    read_upload,
-    read_workbook,
-    xlsx_response,
-)
+from .workbook import CellTooLong, WorkbookError, normalize_header, read_upload, read_workbook, xlsx_response
 
 SIGNING_SALT = "inventory.admin_workbook"
 PREVIEW_MAX_AGE = 3600  # seconds a previewed file may wait for its confirmation
 
 
-IMPORT_TYPES = {"created": RowResult.IMPORT_TYPE_NEW, "updated": RowResult.IMPORT_TYPE_UPDATE,
-                "skipped": RowResult.IMPORT_TYPE_SKIP}
+class WorkbookButtonsMixin:
+    """One workbook format everywhere (docs/API-NOTES.md "Admin import/export"): the list of a
+    model that is a workbook sheet gets two buttons, for admins. **Export sheet** downloads
+    the rows the list shows (its filters and search) as that sheet of the workbook, with the
+    workbook's headers and encodings, so the file re-imports as is; **Import workbook** opens
+    the workbook page, whose preview and confirm take any of the five sheets."""
 
+    change_list_template = "admin/inventory/sheet_change_list.html"
 
-class AdminSheetResource:
-    """django-import-export's own entry points over a sheet's columns (``inventory.resources``),
-    for the per-model admin pages: one sheet is imported through the workbook importer."""
+    def get_urls(self):
+        name = f"{self.opts.app_label}_{self.opts.model_name}_export"
+        return [path("export/", self.admin_site.admin_view(self.export_sheet_view), name=name), *super().get_urls()]
 
-    @classmethod
-    def get_display_name(cls):
-        return cls.sheet
+    def export_sheet_view(self, request):
+        if not is_admin(request.user):
+            raise PermissionDenied
+        try:
+            shown = self.get_changelist_instance(request).queryset
+        except IncorrectLookupParameters:
+            messages.error(request, "The list's filters are not valid; nothing was exported.")
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        resource = RESOURCE_BY_MODEL[self.model]
+        rows = resource().export_queryset(self.model._default_manager.filter(pk__in=shown.values("pk")))
+        try:
+            content = exporting.export_workbook({resource.report_key: rows})
+        except CellTooLong as exc:
+            messages.error(request, exc.message)
+            return redirect(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        return xlsx_response(content, exporting.export_filename(resource.report_key))
 
-    def filter_export(self, queryset, **kwargs):
-        return self.export_queryset(queryset)
-
-    def export_resource(self, instance, selected_fields=None, **kwargs):
-        """A row for tablib formats (csv, json, xlsx): text a spreadsheet would run as a
-        formula gets a leading apostrophe, which the importer strips again."""
-        return [guard_formula(value) for value in super().export_resource(instance, selected_fields, **kwargs)]
-
-    def import_data(self, dataset, dry_run=False, raise_errors=False, **kwargs):
-        """Import one sheet through the workbook importer (overwrite on, as the admin's
-        import updates existing rows) and answer with an import-export ``Result`` for its
-        preview and confirm pages."""
-        rows = [(number, list(row)) for number, row in enumerate(dataset, start=2)]
-        sheet = SheetData(self.sheet, list(dataset.headers or []), [r for r in rows if not all(
-            is_blank(value) for value in r[1])])
-        report = importing.import_workbook({normalize_header(self.sheet): sheet}, user=kwargs.get("user"),
-                                           overwrite=True, dry_run=dry_run)
-        return self.as_result(report.sheets[self.report_key], sheet)
-
-    def as_result(self, sheet_report, sheet):
-        result = Result()
-        result.diff_headers = [str(h) for h in sheet.headers]
-        values = dict(sheet.rows)
-        for number, outcome, obj in sheet_report.outcomes:
-            row_result = RowResult()
-            row_result.import_type = IMPORT_TYPES[outcome]
-            row_result.object_repr = str(obj)
-            row_result.object_id = obj.pk
-            row_result.diff = ["" if value is None else escape(str(value)) for value in values[number]]
-            result.append_row_result(row_result)
-            result.increment_row_result_total(row_result)
-        by_row = {}
-        for error in sheet_report.errors:
-            messages = by_row.setdefault(error["row"], {})
-            messages.setdefault(error["column"] or NON_FIELD_ERRORS, []).append(error["message"])
-        for number, messages in sorted(by_row.items()):
-            cells = values.get(number, [])
-            row = dict(zip(result.diff_headers, cells))
-            result.append_invalid_row(number, row, DjangoValidationError(messages))
-            result.totals[RowResult.IMPORT_TYPE_INVALID] += 1
-        return result
-
-
-# Each sheet's Resource with the admin's entry points, built through the Resource metaclass.
-# Same class name: import-export names the export form's fields after it (serverresource_name).
-ADMIN_RESOURCE_BY_MODEL = {
-    resource.model: type(resource)(resource.__name__, (AdminSheetResource, resource), {"__module__": __name__})
-    for resource in SHEET_RESOURCES
-}
-
-
-class SheetImportExportMixin(ImportExportMixin):
-    """Import/export buttons for a ModelAdmin whose model is a workbook sheet: its Resource,
-    xlsx/csv/json, a preview with every row's errors, then confirm. Imports go through the
-    workbook importer (``AdminSheetResource.import_data``), so they obey the same rules."""
-
-    import_formats = export_formats = [XLSX, CSV, JSON]
-
-    def get_resource_classes(self, request):
-        return [ADMIN_RESOURCE_BY_MODEL[self.model]]
+    def changelist_view(self, request, extra_context=None):
+        if is_admin(request.user):
+            export = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_export")
+            extra_context = {**(extra_context or {}), "sheet_title": RESOURCE_BY_MODEL[self.model].sheet,
+                             "sheet_export_url": f"{export}?{request.GET.urlencode()}".rstrip("?")}
+        return super().changelist_view(request, extra_context)
 
 
 class ImportForm(forms.Form):
@@ -175,7 +128,7 @@ def preview(request, form, context):
         storage.save(form.cleaned_data["file"].read())
         token = signing.dumps(os.path.basename(storage.name), salt=SIGNING_SALT)
         context["confirm_form"] = ConfirmForm(initial={"token": token, "overwrite": overwrite})
-    context.update(report=report, rows=report_rows(report), overwrite=overwrite)
+    context.update(report=report, sheets=preview_sheets(report, form.sheets, overwrite), overwrite=overwrite)
     return render(request, "admin/inventory/workbook_preview.html", context, "Import preview")
 
 
@@ -193,7 +146,7 @@ def confirm(request, context):
     overwrite = form.cleaned_data["overwrite"]
     report = importing.import_workbook(sheets, user=request.user, overwrite=overwrite)
     if not report.ok:  # the data changed since the preview
-        context.update(report=report, rows=report_rows(report), overwrite=overwrite)
+        context.update(report=report, sheets=preview_sheets(report, sheets, overwrite), overwrite=overwrite)
         return render(request, "admin/inventory/workbook_preview.html", context, "Import preview")
     storage.remove()
     messages.success(request, report.message)
@@ -215,9 +168,60 @@ def export_view(request):
     return xlsx_response(content, exporting.export_filename(export_type))
 
 
-def report_rows(report):
-    """(sheet title, counts) per sheet for the preview table."""
-    return [(r.sheet, report.sheets[r.report_key]) for r in SHEET_RESOURCES]
+PREVIEW_ROWS = 1000  # rows listed per sheet; the counts cover all of them
+
+
+def preview_sheets(report, sheets, overwrite):
+    """Per sheet of the workbook: its title, its counts and its rows in row order, each with
+    its name (its natural key's cells), what the import does with it ("Created", "Updated"
+    with its changes old -> new, "Unchanged" / "Skipped: exists") and its errors with the
+    cell's value. Everything comes from the importer's report; the cells from the upload."""
+    found = []
+    skipped = "Unchanged" if overwrite else "Skipped: exists"
+    outcome_labels = {"created": "Created", "updated": "Updated", "skipped": skipped}
+    for resource_class in SHEET_RESOURCES:
+        sheet = sheets.get(normalize_header(resource_class.sheet))
+        if sheet is None:
+            continue
+        sheet_report = report.sheets[resource_class.report_key]
+        cells = SheetCells(resource_class, sheet)
+        rows = {}
+        for outcome in sheet_report.outcomes:
+            rows[outcome.row] = {"number": outcome.row, "name": cells.name(outcome.row), "errors": [],
+                                 "outcome": outcome_labels[outcome.outcome], "kind": outcome.outcome,
+                                 "changes": [(label, old, new) for label, (old, new) in outcome.changes.items()]}
+        for error in sheet_report.errors:
+            row = rows.setdefault(error["row"], {"number": error["row"], "name": cells.name(error["row"]),
+                                                 "outcome": "Error", "kind": "error", "changes": [], "errors": []})
+            row["outcome"], row["kind"] = "Error", "error"
+            row["errors"].append({**error, "value": cells.value(error["row"], error["column"])})
+        listed = sorted(rows.values(), key=lambda row: row["number"])
+        found.append({"title": resource_class.sheet, "report": sheet_report, "skipped_label": skipped,
+                      "rows": listed[:PREVIEW_ROWS], "more": max(0, len(listed) - PREVIEW_ROWS)})
+    return found
+
+
+class SheetCells:
+    """The uploaded cells of one sheet, by row number and column label."""
+
+    def __init__(self, resource_class, sheet):
+        self.values = dict(sheet.rows)
+        self.position = {}
+        for index, header in enumerate(sheet.headers):
+            self.position.setdefault(normalize_header(header), index)
+        resource = resource_class()
+        self.key_labels = [col.label for path in resource.natural_key
+                           for col in resource.columns() if col.attribute == path]
+
+    def value(self, number, label):
+        index = self.position.get(normalize_header(label)) if label else None
+        values = self.values.get(number, ())
+        return values[index] if index is not None and index < len(values) else None
+
+    def name(self, number):
+        """'AMS1 / web-01 / nginx-01': the row's natural key as written."""
+        parts = [self.value(number, label) for label in self.key_labels]
+        return " / ".join(str(part) for part in parts if part not in (None, ""))
 
 
 def render(request, template, context, title):

@@ -11,6 +11,7 @@ permissions, a user's role and ownership decide, in the admin as in the API.
 - admin-only pages (workbook, GPU assign/release) ask ``is_admin`` or an admin-only
   ModelAdmin's permission.
 """
+from django.contrib import admin
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 
 from . import access
@@ -20,6 +21,13 @@ class AccessAdminMixin:
     """For a ModelAdmin: its permissions are its resource's ``access`` rules."""
 
     access = access.READ_ONLY_OR_ADMIN
+    admin_only_fields = ()  # fields only admins change (the API changes them through admin-only endpoints)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if access.is_admin(request.user):
+            return fields
+        return (*fields, *(name for name in self.admin_only_fields if name not in fields))
 
     def has_module_permission(self, request):
         return self.access.may_view(request.user)
@@ -73,6 +81,23 @@ class AccessInlineMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._may_edit(request, obj)
+
+
+def mine_filter(field, title, label):
+    """A list filter "<title>: <label>" keeping the rows whose ``field`` is the signed-in
+    account (a user's own containers, the GPUs it holds)."""
+
+    class MineFilter(admin.SimpleListFilter):
+        parameter_name = f"{field}__mine"
+
+        def lookups(self, request, model_admin):
+            return [("1", label)]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{f"{field}_id": request.user.pk}) if self.value() == "1" else queryset
+
+    MineFilter.title = title
+    return MineFilter
 
 
 class AccessAutocompleteView(AutocompleteJsonView):

@@ -111,13 +111,15 @@ class ExternalAddresses:
             chunk = keys[start:start + self.CHUNK]
             stored = PortMapping.objects.filter(
                 external_ip__in={ip for ip, _, _ in chunk}, external_port__in={port for _, port, _ in chunk},
-            ).exclude(container_id__in=self.replacing).select_related("container__server__datacenter")
+            ).select_related("container__server__datacenter")
             wanted = set(chunk)
+            # The replaced containers' rows go away: skipped here, not in SQL (an import may
+            # replace thousands, more than a statement takes parameters).
             for mapping in stored:
                 if mapping.external_key in wanted and mapping.container_id not in self.replacing:
                     container, reference = self.claimed[mapping.external_key]
                     self.found.append((reference, taken_message(mapping.external_key, mapping.container, container)))
-        return sorted(self.found, key=lambda found: str(found[0]))
+        return sorted(self.found, key=lambda found: found[0])  # by index or row number
 
 
 def external_address_clashes(container, mappings):

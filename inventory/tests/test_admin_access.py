@@ -46,7 +46,8 @@ def objects(normal_user, other_user):
     return {
         Datacenter: (server.datacenter,) * 2, Environment: (server.environment,) * 2, Server: (server,) * 2,
         GPU: (gpu,) * 2, GPUAssignment: (assignment,) * 2, Container: (mine, theirs),
-        Service: (ServiceFactory(container=theirs, owner=normal_user), ServiceFactory(container=mine, owner=other_user)),
+        Service: (ServiceFactory(container=theirs, owner=normal_user),
+                  ServiceFactory(container=mine, owner=other_user)),
         PortMapping: (PortMappingFactory(container=mine), PortMappingFactory(container=theirs)),
         User: (normal_user, other_user), AuditLog: (entry, entry),
     }
@@ -102,7 +103,7 @@ def test_the_login_form_admits_a_user_account(client, normal_user):
 def test_a_wrong_password_says_nothing_about_staff(client, normal_user):
     response = client.post(reverse("admin:login"), {"username": "alice", "password": "wrong"})
     assert "staff" not in response.content.decode()
-    assert "Please enter a correct username and password" in response.content.decode()
+    assert "Please enter the correct username and password." in response.content.decode()
 
 
 def test_an_inactive_account_cannot_sign_in(client, normal_user):
@@ -192,3 +193,21 @@ def test_the_assigned_user_picker_searches_the_directory(user_client, objects):
         "app_label": "inventory", "model_name": "container", "field_name": "assigned_user", "term": "bo"})
     assert response.status_code == 200
     assert [r["text"] for r in response.json()["results"]] == ["bob"]
+
+
+def test_sort_order_is_the_admins(user_client, admin_user, objects, client):
+    mine = objects[Container][0]
+    form = user_client.get(reverse("admin:inventory_container_change", args=[mine.pk])).context["adminform"].form
+    assert "sort_order" not in form.fields and "name" in form.fields
+    client.force_login(admin_user)
+    form = client.get(reverse("admin:inventory_container_change", args=[mine.pk])).context["adminform"].form
+    assert "sort_order" in form.fields
+
+
+def test_a_user_finds_its_own_containers_and_the_gpus_it_holds(user_client, normal_user, objects):
+    held = GPUFactory(server=objects[Server][0], index=5, status="in_use", assigned_to=normal_user)
+    GPUAssignmentFactory(gpu=held, user=normal_user)
+    containers = user_client.get(reverse("admin:inventory_container_changelist"), {"owner__mine": "1"})
+    assert [c.pk for c in containers.context["cl"].result_list] == [objects[Container][0].pk]
+    gpus = user_client.get(reverse("admin:inventory_gpu_changelist"), {"assigned_to__mine": "1"})
+    assert [g.pk for g in gpus.context["cl"].result_list] == [held.pk]

@@ -246,7 +246,8 @@ class TestPerGPUPages:
         client = Client()
         client.force_login(normal_user)
         url = f"{CHANGELIST}{free_gpus[0].pk}/{suffix}/"
-        assert client.post(url, {"user": normal_user.pk})["Location"] == f"/admin/login/?next={url}"
+        assert client.post(url, {"user": normal_user.pk}).status_code == 403  # signed in, not an admin
+        assert Client().post(url)["Location"] == f"/admin/login/?next={url}"
         assert GPUAssignment.objects.count() == 0
 
     def test_gpu_page_shows_the_assignment_history(self, admin_client, admin_user, free_gpus):

@@ -38,12 +38,12 @@ def post_file(client, content, name="fleet.xlsx", **fields):
     return client.post(PAGE, {"file": SimpleUploadedFile(name, content), **fields})
 
 
-def test_page_needs_a_staff_login(client, normal_user):
+def test_page_needs_an_admin(client, normal_user):
     assert reverse("inventory_workbook") == PAGE
     response = client.get(PAGE)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
-    client.force_login(normal_user)
-    assert client.get(PAGE).status_code == 302
+    client.force_login(normal_user)  # signs in to the admin, but import/export is the admins' (API.md §2)
+    assert client.get(PAGE).status_code == 403
 
 
 def test_preview_then_confirm_imports_the_file(admin_client, workbook, admin_user):
@@ -54,9 +54,9 @@ def test_preview_then_confirm_imports_the_file(admin_client, workbook, admin_use
     preview = post_file(admin_client, workbook)
     assert preview.status_code == 200
     assert preview.templates[0].name == "admin/inventory/workbook_preview.html"
-    counts = [(title, s.created, s.updated, s.skipped) for title, s in preview.context["rows"]]
-    assert counts == [("Datacenters", 1, 0, 0), ("Servers", 1, 0, 0), ("Containers", 0, 0, 0),
-                      ("Services", 0, 0, 0), ("GPUs", 0, 0, 0)]
+    counts = [(s["title"], s["report"].created, s["report"].updated, s["report"].skipped)
+              for s in preview.context["sheets"]]
+    assert counts == [("Datacenters", 1, 0, 0), ("Servers", 1, 0, 0)]  # the sheets the file has
     assert b'id="workbook-confirm"' in preview.content
     assert Server.objects.count() == 0  # the preview wrote nothing
 
@@ -78,7 +78,7 @@ def test_overwrite_is_carried_from_preview_to_confirm(admin_client, workbook):
     admin_client.post(PAGE, {"token": token})
     changed = xlsx({"Datacenters": [["Name", "Location"], ["DC-1", "Hall 9"]]})
     preview = post_file(admin_client, changed, overwrite="on")
-    assert [s.updated for _, s in preview.context["rows"]][0] == 1
+    assert [s["report"].updated for s in preview.context["sheets"]][0] == 1
     form = preview.context["confirm_form"]
     admin_client.post(PAGE, {"token": form.initial["token"], "overwrite": "True"})
     assert Datacenter.objects.get().location == "Hall 9"
@@ -121,41 +121,35 @@ def test_export_downloads_the_chosen_sheets(admin_client, workbook):
     assert [row[:2] for row in read_xlsx(response.content)["Servers"][1:]] == [["DC-1", "web-01"]]
 
 
-# --- per-model import/export buttons (django-import-export on the sheet Resources) ---------
+# --- the lists' buttons: one workbook format ----------------------------------------------
 
-def test_server_changelist_import_previews_row_errors_then_confirms(admin_client, workbook):
-    Datacenter.objects.create(name="DC-1")
-    csv = ("Datacenter*,Name*,Environment*,Internal IP*,Description\n"
-           "DC-1,web-01,prod,10.0.0.1,=cmd\n"
-           "DC-1,web-02,prod,10.0.0.300,\n").encode()
-    url = reverse("admin:inventory_server_import")
-    bad = admin_client.post(url, {"resource": "0", "format": "1", "import_file": SimpleUploadedFile("s.csv", csv)})
-    assert bad.status_code == 200
-    result = bad.context["result"]
-    assert [(r.number, r.error_dict) for r in result.invalid_rows] == [
-        (3, {"Internal IP": ["Enter a valid IPv4 or IPv6 address."]})]
-    assert "confirm_form" not in bad.context and Server.objects.count() == 0
-
-    good_csv = csv.replace(b"10.0.0.300", b"10.0.0.2").replace(b"=cmd", b"'=cmd")
-    preview = admin_client.post(url, {"resource": "0", "format": "1",
-                                      "import_file": SimpleUploadedFile("s.csv", good_csv)})
-    assert [row.import_type for row in preview.context["result"].valid_rows()] == ["new", "new"]
-    assert Server.objects.count() == 0
-    confirm = preview.context["confirm_form"].initial
-    done = admin_client.post(reverse("admin:inventory_server_process_import"), confirm, follow=True)
-    assert done.status_code == 200
-    assert dict(Server.objects.values_list("name", "description")) == {"web-01": "=cmd", "web-02": None}
-    assert AuditLog.objects.filter(action="import", resource_type="server").count() == 2
-
-
-def test_server_changelist_export_guards_formulas_in_csv(admin_client, workbook):
+def test_a_list_exports_the_rows_it_shows_as_its_workbook_sheet(admin_client, workbook):
     post = post_file(admin_client, workbook)
     admin_client.post(PAGE, {"token": post.context["confirm_form"].initial["token"]})
-    Server.objects.update(description="@SUM(1)")
-    every_column = {f"serverresource_{name}": "on" for name in ServerResource().get_export_order()}
-    response = admin_client.post(reverse("admin:inventory_server_export"),
-                                 {"format": "1", "resource": "0", **every_column})
-    assert response.status_code == 200
-    lines = response.content.decode().splitlines()
-    assert lines[0].startswith("Datacenter*,Name*,Environment*,Internal IP*")
-    assert lines[1].startswith("DC-1,web-01,prod,10.0.0.1,") and lines[1].endswith(",'@SUM(1)")
+    Server.objects.create(name="db-01", datacenter=Datacenter.objects.get(), environment=Server.objects.get().environment,
+                          internal_ip="10.0.0.9", description="@SUM(1)")
+    changelist = admin_client.get("/admin/inventory/server/", {"q": "db"}).content.decode()
+    assert '<a href="/admin/inventory/server/export/?q=db" class="export_link"' in changelist
+    assert '<a href="/admin/inventory/workbook/" class="import_link"' in changelist
+    response = admin_client.get("/admin/inventory/server/export/", {"q": "db"})
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert re.fullmatch(r'attachment; filename="export_servers_\d{8}_\d{6}\.xlsx"', response["Content-Disposition"])
+    sheets = read_xlsx(response.content)
+    assert list(sheets) == ["Servers"]
+    assert sheets["Servers"][0] == ServerResource().headers()  # the workbook's headers, not "Internal Ip (...)"
+    assert [row[:2] for row in sheets["Servers"][1:]] == [["DC-1", "db-01"]]
+    assert sheets["Servers"][1][-1] == "@SUM(1)"  # written as text, never as a formula
+
+
+def test_the_sheet_export_re_imports_as_is(admin_client, workbook):
+    post = post_file(admin_client, workbook)
+    admin_client.post(PAGE, {"token": post.context["confirm_form"].initial["token"]})
+    exported = admin_client.get("/admin/inventory/server/export/").content
+    preview = post_file(admin_client, exported, overwrite="on")
+    assert [(r["number"], r["outcome"]) for r in preview.context["sheets"][0]["rows"]] == [(2, "Unchanged")]
+
+
+def test_users_get_no_workbook_buttons(client, normal_user, workbook):
+    client.force_login(normal_user)
+    assert "export_link" not in client.get("/admin/inventory/server/").content.decode()
+    assert client.get("/admin/inventory/server/export/").status_code == 403

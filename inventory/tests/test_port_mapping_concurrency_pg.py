@@ -29,8 +29,8 @@ def test_concurrent_creates_of_one_external_address_exactly_one_wins(live_server
 
     def create(n):
         start.wait()
-        return requests.post(f"{live_server.url}/api/containers", timeout=60, headers={"Authorization": f"Bearer {token}"},
-                             json={"name": f"api-{n:02d}", "server_id": server.pk, "port_mappings": [
+        return requests.post(f"{live_server.url}/api/containers", timeout=60,
+                             headers={"Authorization": f"Bearer {token}"}, json={"name": f"api-{n:02d}", "server_id": server.pk, "port_mappings": [
                                  {"container_port": 80, "internal_port": 8080, "external_ip": "203.0.113.10",
                                   "external_port": 8080}]})
 
