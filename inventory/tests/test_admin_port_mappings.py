@@ -89,5 +89,8 @@ def test_the_list_searches_port_numbers_and_shows_server_and_datacenter(admin_cl
         response = admin_client.get(changelist, {"q": term})
         assert sorted(m.container.name for m in response.context["cl"].result_list) == found, term
     page = admin_client.get(changelist).content.decode()
-    assert '<td class="field-server">web-01</td>' in page
-    assert '<td class="field-datacenter">AMS1</td>' in page
+    server, datacenter = holder.server, holder.server.datacenter
+    server_url = reverse("admin:inventory_server_change", args=[server.pk])
+    datacenter_url = reverse("admin:inventory_datacenter_change", args=[datacenter.pk])
+    assert f'<td class="field-container__server"><a href="{server_url}">{server.label}</a></td>' in page
+    assert f'<td class="field-container__server__datacenter"><a href="{datacenter_url}">{datacenter.name}</a></td>' in page
