@@ -46,4 +46,4 @@ def test_a_taken_external_address_is_refused_on_the_inline_row_and_the_mapping_p
 
     page.goto("/admin/inventory/portmapping/?q=8080")
     expect(page.locator("#result_list tbody tr")).to_have_count(1)
-    expect(page.locator("#result_list td.field-datacenter")).to_have_text("AMS1")
+    expect(page.locator("#result_list td.field-container__server__datacenter")).to_have_text("AMS1")
