@@ -225,3 +225,5 @@ class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
 # The admin index is the ops dashboard; the server tree is a page of its own (admin_views).
 admin.site.add_index_context("dashboard", admin_views.dashboard)
 admin.site.add_page("tree/", admin_views.tree_view, name="inventory_tree")
+
+from . import admin_reservations  # noqa: E402,F401 - GPU reservations (a module of their own)

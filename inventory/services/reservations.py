@@ -97,17 +97,22 @@ def _booked_user(values, by, *, is_admin, current=None):
     return user
 
 
+def check_booking(gpu, user, starts_at, ends_at, *, ignore=None):
+    """Every rule of a booking of ``gpu`` (locked by a writer; a form's pre-check reads it
+    unlocked and the write checks again under the lock)."""
+    check_window(starts_at, ends_at, timezone.now())
+    check_bookable(gpu, user, starts_at, ends_at, ignore=ignore)
+
+
 # --- writes ------------------------------------------------------------------------------
 
 def book(values, *, by, is_admin):
     """A pending reservation of ``values["gpu"]`` for ``values["user"]`` (default: ``by``)."""
-    now = timezone.now()
     with transaction.atomic():
         user = _booked_user(values, by, is_admin=is_admin)
         gpu = gpu_assignment.lock_gpu(values["gpu"].pk)
         starts_at, ends_at = values["starts_at"], values["ends_at"]
-        check_window(starts_at, ends_at, now)
-        check_bookable(gpu, user, starts_at, ends_at)
+        check_booking(gpu, user, starts_at, ends_at)
         reservation = GpuReservation(gpu=gpu, user=user, starts_at=starts_at, ends_at=ends_at,
                                      purpose=values.get("purpose"))
         reservation.save()
@@ -116,7 +121,6 @@ def book(values, *, by, is_admin):
 
 def edit(reservation, values, *, by, is_admin):
     """Change a pending reservation (GPU, window, purpose, an admin: user) under the same rules."""
-    now = timezone.now()
     with transaction.atomic():
         reservation = _lock_reservation(reservation.pk)
         if not may_change(reservation, by, is_admin=is_admin):
@@ -127,8 +131,7 @@ def edit(reservation, values, *, by, is_admin):
         gpu = gpu_assignment.lock_gpu(values["gpu"].pk if "gpu" in values else reservation.gpu_id)
         starts_at = values.get("starts_at", reservation.starts_at)
         ends_at = values.get("ends_at", reservation.ends_at)
-        check_window(starts_at, ends_at, now)
-        check_bookable(gpu, user, starts_at, ends_at, ignore=reservation.pk)
+        check_booking(gpu, user, starts_at, ends_at, ignore=reservation.pk)
         reservation.gpu, reservation.user, reservation.starts_at, reservation.ends_at = gpu, user, starts_at, ends_at
         if "purpose" in values:
             reservation.purpose = values["purpose"]
