@@ -6,7 +6,8 @@ throughput under gunicorn, peak memory. Prints figures; asserts nothing.
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/itam_bench make bench
 
 Options: --runs N (at least N timed API/baseline pairs per endpoint, default 15), --load-seconds S (default 30),
---clients N (default 16), --skip-load.
+--clients N (default 16), --skip-load, --only-reservations (booking throughput and the reservation jobs'
+cost at 4,000 GPUs and 10,000 reservations, bench/reservations.py).
 """
 import argparse
 import json
@@ -41,6 +42,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import baselines  # noqa: E402
+from bench.reservations import reservations_section  # noqa: E402
 
 FLEET = dict(datacenters=10, servers=1000, containers_per_server=10, services_per_container=2, gpus_per_server=4, seed=1)
 
@@ -257,9 +259,13 @@ def main():
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--cookie", action="store_true", help="the client also carries a session cookie (a browser)")
     parser.add_argument("--only", action="append", default=[], help="only endpoints whose label contains this")
+    parser.add_argument("--only-reservations", action="store_true", help="only the GPU reservation figures")
     args = parser.parse_args()
     build_fleet()
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}; {os.cpu_count()} cores")
+    reservations_section()
+    if args.only_reservations:
+        return
     latency_table(args.runs, cookie=args.cookie, only=args.only)
     if not args.skip_load:
         load_test(args.load_seconds, args.clients)

@@ -9,6 +9,7 @@ from django.http import HttpResponseRedirect
 
 from itam.errors import DomainError
 
+from . import admin_calendar
 from .admin_mixins import status_badge
 from .choices import ReservationStatus
 from .models import GPU, GpuReservation
@@ -100,3 +101,10 @@ class GpuReservationAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # no relations of its own beyond the form's fields, which the service saved
+
+
+# The calendar, the Extend page of a held GPU and the dashboard's reservations (admin_calendar).
+admin.site.add_page("inventory/reservations/calendar/", admin_calendar.calendar_view,
+                    name="inventory_reservation_calendar")
+admin.site.add_page("inventory/gpu/<int:gpu_id>/extend/", admin_calendar.extend_view, name="inventory_gpu_extend")
+admin.site.add_index_context("reservations_today", admin_calendar.reservations_today)

@@ -48,3 +48,36 @@ def test_the_list_and_the_cancel_action(admin_client):
                                                             "_selected_action": [booked.pk]})
     booked.refresh_from_db()
     assert booked.status == "cancelled"
+
+
+def test_the_week_calendar_shows_bookings_and_links_free_slots_to_the_form(admin_client):
+    booked = GpuReservationFactory(starts_at=timezone.now() + timedelta(hours=1))
+    other = GPUFactory(server=booked.gpu.server, index=booked.gpu.index + 1)
+    response = admin_client.get("/admin/inventory/reservations/calendar/", {"server": booked.gpu.server_id})
+    page = response.content.decode()
+    assert response.status_code == 200 and booked.gpu.label in page and other.label in page
+    assert f"/admin/inventory/gpureservation/{booked.pk}/change/" in page
+    assert f"/admin/inventory/gpureservation/add/?gpu={other.pk}" in page
+    assert admin_client.get("/admin/inventory/reservations/calendar/").status_code == 200
+
+
+def test_the_extend_page_moves_the_expiry(admin_client):
+    from tests.factories import GPUAssignmentFactory
+
+    gpu = GPUFactory()
+    GPUAssignmentFactory(gpu=gpu, user=UserFactory(), expires_at=timezone.now() + timedelta(hours=1))
+    url = f"/admin/inventory/gpu/{gpu.pk}/extend/"
+    assert admin_client.get(url).status_code == 200
+    later = timezone.now() + timedelta(days=2)
+    response = admin_client.post(url, {"expires_at_0": later.strftime("%Y-%m-%d"), "expires_at_1": "10:00:00"})
+    assert response.status_code == 302
+    assert gpu.assignments.get().expires_at.date() == later.date()
+    past = {"expires_at_0": "2020-01-01", "expires_at_1": "10:00:00"}
+    assert b"Expiry must lie in the future." in admin_client.post(url, past).content
+
+
+def test_the_dashboard_shows_todays_reservations(admin_client):
+    booked = GpuReservationFactory(starts_at=timezone.now().replace(hour=23, minute=0),
+                                   ends_at=timezone.now().replace(hour=23, minute=30))
+    page = admin_client.get("/admin/").content.decode()
+    assert "reservations-today" in page and booked.gpu_label in page
