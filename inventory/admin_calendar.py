@@ -63,9 +63,8 @@ def _row(gpu, slots, bookings, hold, now):
         elif end <= now:
             cells.append({"kind": "past", "title": "", "link": ""})
         else:
-            query = urlencode({"gpu": gpu.pk, "starts_at_0": max(start, now).strftime("%Y-%m-%d"),
-                               "starts_at_1": max(start, now).strftime("%H:%M:%S"),
-                               "ends_at_0": end.strftime("%Y-%m-%d"), "ends_at_1": end.strftime("%H:%M:%S")})
+            begin = max(start, now).replace(microsecond=0)
+            query = urlencode({"gpu": gpu.pk, "starts_at": begin.isoformat(), "ends_at": end.isoformat()})
             cells.append({"kind": "free", "title": "free: book", "link":
                           f"{reverse('admin:inventory_gpureservation_add')}?{query}"})
     return cells

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.utils.dateparse import parse_datetime
 
 from itam.errors import DomainError
 
@@ -37,6 +38,13 @@ class GpuReservationForm(forms.ModelForm):
                 for message in msgs:
                     self.add_error(FORM_FIELD_OF.get(key), message)
         return cleaned
+
+
+def _datetime_or_none(text):
+    try:
+        return parse_datetime(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 @admin.action(description="Cancel selected reservations")
@@ -73,7 +81,10 @@ class GpuReservationAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         """The calendar's free slots link here with gpu, starts_at and ends_at in the query."""
-        return {"user": request.user.pk, **super().get_changeform_initial_data(request)}
+        initial = {"user": request.user.pk, **super().get_changeform_initial_data(request)}
+        for name in ("starts_at", "ends_at"):
+            initial[name] = _datetime_or_none(initial.get(name))  # the split widget needs a datetime
+        return initial
 
     def save_model(self, request, obj, form, change):
         values = {name: form.cleaned_data[name] for name in form.Meta.fields if name in form.cleaned_data}

@@ -57,7 +57,7 @@ def test_the_week_calendar_shows_bookings_and_links_free_slots_to_the_form(admin
     page = response.content.decode()
     assert response.status_code == 200 and booked.gpu.label in page and other.label in page
     assert f"/admin/inventory/gpureservation/{booked.pk}/change/" in page
-    assert f"/admin/inventory/gpureservation/add/?gpu={other.pk}" in page
+    assert f"/admin/inventory/gpureservation/add/?gpu={other.pk}&amp;starts_at=" in page
     assert admin_client.get("/admin/inventory/reservations/calendar/").status_code == 200
 
 
