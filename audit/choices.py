@@ -20,3 +20,4 @@ class ResourceType(models.TextChoices):
     DATACENTER = "datacenter", "Datacenter"
     ENVIRONMENT = "environment", "Environment"
     USER = "user", "User"
+    GPU_RESERVATION = "gpu_reservation", "GPU reservation"

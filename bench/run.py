@@ -6,7 +6,9 @@ throughput under gunicorn, peak memory. Prints figures; asserts nothing.
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/itam_bench make bench
 
 Options: --runs N (at least N timed API/baseline pairs per endpoint, default 15), --load-seconds S (default 30),
---clients N (default 16), --skip-load, --admin-only (only the admin pages, bench/admin.py).
+--clients N (default 16), --skip-load, --admin-only (only the admin pages, bench/admin.py),
+--only-reservations (booking throughput and the reservation jobs' cost at 4,000 GPUs and
+10,000 reservations, bench/reservations.py).
 """
 import argparse
 import json
@@ -42,6 +44,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench import admin as admin_bench  # noqa: E402
 from bench import baselines  # noqa: E402
+from bench.reservations import reservations_section  # noqa: E402
 
 FLEET = dict(datacenters=10, servers=1000, containers_per_server=10, services_per_container=2, gpus_per_server=4, seed=1)
 
@@ -259,10 +262,14 @@ def main():
     parser.add_argument("--cookie", action="store_true", help="the client also carries a session cookie (a browser)")
     parser.add_argument("--only", action="append", default=[], help="only endpoints whose label contains this")
     parser.add_argument("--admin-only", action="store_true", help="only the admin pages (bench/admin.py)")
+    parser.add_argument("--only-reservations", action="store_true", help="only the GPU reservation figures")
     args = parser.parse_args()
     build_fleet()
     print(f"database: {connection.vendor}; python {sys.version.split()[0]}; {os.cpu_count()} cores")
     if not args.admin_only:
+        reservations_section()
+        if args.only_reservations:
+            return
         latency_table(args.runs, cookie=args.cookie, only=args.only)
     admin_bench.admin_table(admin_user(), args.runs)
     if args.admin_only:

@@ -315,3 +315,5 @@ admin.site.add_index_context("dashboard", admin_views.dashboard)
 admin.site.add_page("tree/", admin_views.tree_view, name="inventory_tree")
 admin.site.add_page("tree/datacenter/<int:datacenter_id>/", admin_views.tree_datacenter_view, name="inventory_tree_datacenter")
 admin.site.add_page("tree/server/<int:server_id>/", admin_views.tree_server_view, name="inventory_tree_server")
+
+from . import admin_reservations  # noqa: E402,F401 - GPU reservations (a module of their own)

@@ -19,13 +19,23 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from itam.access import is_admin
 from itam.admin_access import AccessInlineMixin
 from itam.admin_mixins import ReadOnlyAdminMixin
 from itam.errors import DomainError
 
 from .choices import GPUStatus, ReleaseReason
 from .models import GPU, GPUAssignment
-from .services.gpu_assignment import assign_gpu, recorded_name, release_gpu, settable_statuses
+from .services.gpu_assignment import assign_gpu, check_may_extend, recorded_name, release_gpu, settable_statuses
+
+
+def may_extend(gpu, user):
+    """Whether ``user`` may extend ``gpu``'s hold (the holder or an admin; the service's rule)."""
+    try:
+        check_may_extend(gpu, user, by_admin=is_admin(user))
+    except DomainError:
+        return False
+    return True
 
 # Service error keys -> form fields (the service speaks the API's field names).
 FORM_FIELD_OF = {"user_id": "user", "expires_at": "expires_at", "reason": "reason"}
@@ -162,13 +172,16 @@ class GPUAssignmentAdminMixin:
 
     def gpu_actions(self, request, gpu):
         """[(label, URL)] of what can be done to ``gpu`` now (the service decides whether it works)."""
-        if gpu is None or not self.has_change_permission(request, gpu):
+        if gpu is None:
             return []
         actions = []
-        if gpu.is_available:
-            actions.append(("Assign…", reverse("admin:inventory_gpu_assign", args=[gpu.pk])))
-        if gpu.status != GPUStatus.FREE:
-            actions.append(("Release…", reverse("admin:inventory_gpu_release", args=[gpu.pk])))
+        if self.has_change_permission(request, gpu):
+            if gpu.is_available:
+                actions.append(("Assign…", reverse("admin:inventory_gpu_assign", args=[gpu.pk])))
+            if gpu.status != GPUStatus.FREE:
+                actions.append(("Release…", reverse("admin:inventory_gpu_release", args=[gpu.pk])))
+        if gpu.status == GPUStatus.IN_USE and may_extend(gpu, request.user):
+            actions.append(("Extend…", reverse("admin:inventory_gpu_extend", args=[gpu.pk])))
         return actions
 
     def get_readonly_fields(self, request, obj=None):

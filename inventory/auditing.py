@@ -8,7 +8,8 @@ from audit.registry import AuditSpec, PartSpec
 from itam.api.serializers import written_fields
 
 from .api import serializers as api
-from .models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
+from .api.reservation_views import GpuReservationSerializer
+from .models import GPU, Container, Datacenter, Environment, GpuReservation, PortMapping, Server, Service
 
 # Changed by actions of their own (ownership, sort order, GPU assignment), not by the API's writes.
 OWNED_AND_SORTED = {"owner_id": "owner_id", "sort_order": "sort_order"}
@@ -42,6 +43,10 @@ def specs():
         Service: spec(ResourceType.SERVICE, api.ServiceSerializer, extra=OWNED_AND_SORTED),
         GPU: spec(ResourceType.GPU, api.GPUSerializer, extra={"sort_order": "sort_order", "assigned_to": "assigned_to_id"},
                   name_attr="display_name", name_related=("server",)),
+        # Status changes come from cancelling and from the jobs, not from the API's writes.
+        GpuReservation: spec(ResourceType.GPU_RESERVATION, GpuReservationSerializer,
+                             extra={"status": "status", "status_reason": "status_reason"},
+                             name_attr="gpu_label", name_related=("gpu__server__datacenter",)),
     }
 
 

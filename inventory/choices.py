@@ -69,6 +69,8 @@ class ReleaseReason(models.TextChoices):
     MANUAL = "manual", "Manual"
     EXPIRED = "expired", "Expired"
     IMPORT = "import", "Import"
+    RESERVATION_ENDED = "reservation ended", "Reservation ended"
+    RESERVATION_CANCELLED = "reservation cancelled", "Reservation cancelled"
 
 
 # The four environments of a fresh installation (API.md §3.4): name, code, colour, order.
@@ -78,3 +80,18 @@ DEFAULT_ENVIRONMENTS = (
     ("Test", "test", "#67C23A", 3),
     ("Development", "dev", "#909399", 4),
 )
+
+
+class ReservationStatus(ColoredChoices):
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+ReservationStatus.COLORS = {
+    "pending": "#E6A23C", "active": "#409EFF", "completed": "#67C23A", "cancelled": "#909399", "failed": "#F56C6C",
+}
+# A pending or active reservation holds its window: no other may overlap it.
+HOLDING_RESERVATION = (ReservationStatus.PENDING, ReservationStatus.ACTIVE)

@@ -18,7 +18,7 @@ from itam.persistence import FoldedKeyField, FoldedKeysMixin
 from itam.text import refuse_control_characters
 
 from . import querysets
-from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
+from .choices import ContainerStatus, GPUStatus, Protocol, ReservationStatus, ServerStatus, ServiceStatus, ServiceType
 
 asset_name_validator = RegexValidator(
     r"^[A-Za-z0-9._-]{1,64}$", "Use 1-64 characters: letters, digits, '.', '_' or '-'."
@@ -474,8 +474,17 @@ class GPU(TimestampedModel):
         return f"{self.model} on {self.server.name}"
 
     @property
+    def label(self):
+        return gpu_label(self.model, self.index, self.server.name, self.server.datacenter.name)
+
+    @property
     def is_available(self):
         return self.status == GPUStatus.FREE and self.assigned_to_id is None
+
+
+def gpu_label(model, index, server_name, datacenter_name):
+    """A GPU as people name it: ``NVIDIA H100 #0 on web-01 (AMS1)``."""
+    return f"{model} #{index} on {server_name} ({datacenter_name})"
 
 
 class GPUAssignment(models.Model):
@@ -538,4 +547,54 @@ class GPUAssignment(models.Model):
         return self.released_at is None
 
 
-refuse_control_characters(Datacenter, Environment, Server, Container, PortMapping, Service, GPU, GPUAssignment)
+class GpuReservation(TimestampedModel):
+    """A user's booking of a GPU for ``[starts_at, ends_at)`` (API.md §11.2). Written only by
+    ``inventory.services.reservations``; the jobs turn it into an assignment at its start."""
+
+    gpu = models.ForeignKey(GPU, on_delete=models.CASCADE, related_name="reservations", verbose_name="GPU")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="gpu_reservations")
+    purpose = models.CharField(max_length=200, null=True, blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=ReservationStatus.choices, default=ReservationStatus.PENDING)
+    status_reason = models.CharField(max_length=200, null=True, blank=True)
+
+    history = history_records()
+
+    class Meta:
+        verbose_name = "GPU reservation"
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["gpu", "starts_at"], name="gpureservation_gpu_starts"),
+            models.Index(fields=["status", "starts_at"], name="gpureservation_status_starts"),
+            models.Index(fields=["status", "ends_at"], name="gpureservation_status_ends"),
+            models.Index(fields=["user", "starts_at"], name="gpureservation_user_starts"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(starts_at__lt=F("ends_at")), name="gpureservation_starts_before_ends"),
+            _one_of("gpureservation", "status", ReservationStatus),
+        ]
+
+    def __str__(self):
+        return f"Reservation {self.pk} of {self.gpu_label}"
+
+    @property
+    def gpu_label(self):
+        gpu = self.gpu
+        return gpu_label(gpu.model, gpu.index, gpu.server.name, gpu.server.datacenter.name)
+
+
+class ReminderSent(models.Model):
+    """A notification that went out, by its key (``expiry:<assignment>:<expires_at>``): the
+    unique key makes a reminder go once, however many workers look for due ones."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "reminder sent"
+
+
+refuse_control_characters(
+    Datacenter, Environment, Server, Container, PortMapping, Service, GPU, GPUAssignment, GpuReservation
+)

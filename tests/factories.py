@@ -1,11 +1,15 @@
 """factory_boy factories shared by every app's tests."""
+from datetime import timedelta
+
 import factory
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.choices import Role
 from accounts.models import User
-from inventory.models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from inventory.models import (
+    GPU, Container, Datacenter, Environment, GPUAssignment, GpuReservation, PortMapping, Server, Service,
+)
 from inventory.services import gpu_assignment
 
 
@@ -140,6 +144,19 @@ class GPUAssignmentFactory(factory.django.DjangoModelFactory):
             setattr(assignment, name, value)
         assignment.save()
         return assignment
+
+
+class GpuReservationFactory(factory.django.DjangoModelFactory):
+    """A pending booking an hour from now (test data; the service books real ones)."""
+
+    class Meta:
+        model = GpuReservation
+
+    gpu = factory.SubFactory(GPUFactory)
+    user = factory.SubFactory(UserFactory)
+    purpose = "training"
+    starts_at = factory.LazyFunction(lambda: timezone.now() + timedelta(hours=1))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=2))
 
 
 def hold(gpu, user):

@@ -7,6 +7,7 @@ from django.urls import re_path
 from itam.api.routing import OptionalSlashRouter
 
 from . import views
+from .reservation_views import GpuReservationViewSet
 from .import_export_views import ExportView, ImportView, TemplateView
 from .search_views import QuickSearchView, SearchView
 
@@ -17,6 +18,7 @@ router.register("servers", views.ServerViewSet, basename="server")
 router.register("containers", views.ContainerViewSet, basename="container")
 router.register("services", views.ServiceViewSet, basename="service")
 router.register("gpus", views.GPUViewSet, basename="gpu")
+router.register("gpu-reservations", GpuReservationViewSet, basename="gpu-reservation")
 
 urlpatterns = [
     *router.urls,

@@ -12,6 +12,7 @@ from ..models import GPU, Container, Datacenter, Environment, Server, Service
 from ..services import containers, crud
 from . import filters, serializers
 from .batch_views import ServerBatchActions
+from .gpu_reservation_views import GPUReservationActions
 from .gpu_views import GPUAssignmentActions
 from .overview import DatacenterOverviewAction
 from .sort_order_views import SortOrderActions
@@ -70,7 +71,7 @@ class ServiceViewSet(SortOrderActions, OwnedResourceViewSet):
     service = crud.Resource(Service)
 
 
-class GPUViewSet(GPUAssignmentActions, GPUUtilizationAction, SortOrderActions, ResourceViewSet):
+class GPUViewSet(GPUAssignmentActions, GPUReservationActions, GPUUtilizationAction, SortOrderActions, ResourceViewSet):
     queryset = GPU.objects.with_related()
     serializer_class = serializers.GPUSerializer
     filterset_class = filters.GPUFilter

@@ -13,6 +13,7 @@ assignment share a key, so neither can change without the other.
 """
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from simple_history.utils import bulk_create_with_history
@@ -20,11 +21,12 @@ from simple_history.utils import bulk_create_with_history
 from audit.bulk import bulk_create_with_audit, bulk_update_with_audit, reserve_ids
 from audit.choices import Action
 from audit.context import SYSTEM_USERNAME
-from audit.recorder import audit_action
-from itam.errors import Conflict, Invalid, NotFound
+from audit.recorder import audit_action, extra_changes
+from audit.registry import json_value
+from itam.errors import Conflict, Forbidden, Invalid, NotFound
 
-from ..choices import GPUStatus, ReleaseReason
-from ..models import GPU, HOLDING_KEY_BASE, GPUAssignment
+from ..choices import GPUStatus, ReleaseReason, ReservationStatus
+from ..models import GPU, HOLDING_KEY_BASE, GPUAssignment, GpuReservation
 
 GPU_NOT_FOUND = "GPU not found."
 USER_NOT_FOUND = "User not found."
@@ -34,6 +36,9 @@ GPU_ALREADY_FREE = "GPU is already free."
 EXPIRY_IN_PAST = "Expiry must lie in the future."
 HOLDER_NEEDS_IN_USE = "A GPU assigned to a user must have status in_use."
 STATUS_LOCKED_BY_HOLDER = "This GPU is assigned to a user; release the GPU first."
+NOT_IN_USE = "Only a GPU in use can be extended."
+NOT_HOLDER = "Only the GPU's holder or an administrator may extend it."
+NO_EXPIRY_ADMIN_ONLY = "Only an administrator may remove the expiry."
 # What a GPU's holder decides; the rest of a GPU is descriptive (e.g. what a revert restores).
 HOLDER_FIELDS = ("status", "assigned_to", "holding")
 
@@ -119,7 +124,7 @@ def recorded_name(user):
 
 # --- one GPU -----------------------------------------------------------------------------
 
-def _lock_gpu(gpu_id):
+def lock_gpu(gpu_id):
     """The GPU row, locked until the transaction ends (a no-op lock on SQLite, whose
     IMMEDIATE transactions already serialise writers)."""
     try:
@@ -136,7 +141,7 @@ def assign_gpu(gpu_id, user_id, *, by, purpose=None, expires_at=None):
     """
     now = timezone.now()
     with transaction.atomic(), audit_action(Action.ASSIGN):
-        gpu = _lock_gpu(gpu_id)
+        gpu = lock_gpu(gpu_id)
         if expires_at is not None and expires_at <= now:
             raise Invalid(EXPIRY_IN_PAST, field="expires_at")
         user = get_user_model().objects.filter(pk=user_id).first()
@@ -166,21 +171,79 @@ def release_gpu(gpu_id, *, by=None, reason=ReleaseReason.MANUAL):
     Raises NotFound (GPU unknown) or Conflict (already free).
     """
     with transaction.atomic(), audit_action(Action.RELEASE):
-        gpu = _lock_gpu(gpu_id)
+        gpu = lock_gpu(gpu_id)
         if gpu.status == GPUStatus.FREE:
             raise Conflict(GPU_ALREADY_FREE)
         _release_locked(gpu, by=by, reason=reason or ReleaseReason.MANUAL, now=timezone.now())
     return gpu
 
 
+def open_assignment(gpu):
+    return GPUAssignment.objects.filter(gpu=gpu, released_at__isnull=True).first()
+
+
+def extend_gpu(gpu_id, expires_at, *, by, by_admin):
+    """Move the expiry of a held GPU's open assignment (API.md §11.1): an ``update`` of the
+    GPU whose audit entry shows ``expires_at``. ``None`` (no expiry) is for admins only.
+
+    Raises NotFound, Forbidden (neither holder nor admin), Conflict (not in use; the new
+    window reaches into another user's pending reservation, named under ``expires_at``) or
+    Invalid (expiry not in the future)."""
+    now = timezone.now()
+    with transaction.atomic():
+        gpu = lock_gpu(gpu_id)
+        check_may_extend(gpu, by, by_admin=by_admin)
+        if expires_at is None and not by_admin:
+            raise Forbidden(NO_EXPIRY_ADMIN_ONLY)
+        if expires_at is not None and expires_at <= now:
+            raise Invalid(EXPIRY_IN_PAST, field="expires_at")
+        if gpu.status != GPUStatus.IN_USE:
+            raise Conflict(NOT_IN_USE)
+        blocking = _reservation_in_the_way(gpu, expires_at, now)
+        if blocking is not None:
+            raise Conflict(
+                f"The GPU is reserved by {blocking.user.display_name} from {json_value(blocking.starts_at)} "
+                f"(reservation {blocking.pk}).", field="expires_at",
+            )
+        assignment = open_assignment(gpu)
+        if assignment is not None and assignment.expires_at != expires_at:
+            change = {"expires_at": {"old": json_value(assignment.expires_at), "new": json_value(expires_at)}}
+            assignment.expires_at = expires_at
+            assignment.save(update_fields=["expires_at"])
+            with extra_changes([(gpu, change)]):
+                gpu.save(update_fields=["updated_at"])
+    return gpu
+
+
+def check_may_extend(gpu, user, *, by_admin):
+    """Only the holder or an admin extends a GPU (Forbidden)."""
+    if not by_admin and (gpu.assigned_to_id is None or gpu.assigned_to_id != getattr(user, "pk", None)):
+        raise Forbidden(NOT_HOLDER)
+
+
+def _reservation_in_the_way(gpu, expires_at, now):
+    """Another user's pending reservation that a hold until ``expires_at`` (None: forever) overlaps."""
+    pending = GpuReservation.objects.filter(gpu=gpu, status=ReservationStatus.PENDING, ends_at__gt=now).exclude(
+        user_id=gpu.assigned_to_id)
+    if expires_at is not None:
+        pending = pending.filter(starts_at__lt=expires_at)
+    return pending.select_related("user").order_by("starts_at", "id").first()
+
+
 def release_expired_gpus(now=None):
     """Release every GPU whose open assignment expired by ``now``; returns the GPU ids.
 
     Idempotent: each GPU is re-checked under its lock, so a GPU released meanwhile (by an
-    admin or a concurrent run) is left alone.
+    admin or a concurrent run) is left alone. An assignment that ends with its reservation
+    is the reservation job's to release (reason "reservation ended").
     """
     now = now or timezone.now()
-    candidates = GPUAssignment.objects.filter(released_at__isnull=True, expires_at__lte=now)
+    ends_with_reservation = GpuReservation.objects.filter(
+        gpu_id=OuterRef("gpu_id"), user_id=OuterRef("user_id"), status=ReservationStatus.ACTIVE,
+        ends_at=OuterRef("expires_at"),
+    )
+    candidates = GPUAssignment.objects.filter(released_at__isnull=True, expires_at__lte=now).exclude(
+        Exists(ends_with_reservation))
     released = []
     for gpu_id in candidates.order_by("gpu_id").values_list("gpu_id", flat=True).distinct():
         with transaction.atomic(), audit_action(Action.RELEASE):

@@ -12,8 +12,8 @@ from tests.factories import (
 )
 
 # Session, user, then datacenters, environments, three status counts, GPU-hours, expiring
-# assignments and audit entries.
-DASHBOARD_QUERIES = 10
+# assignments, audit entries and today's reservations (starting, ending, failed).
+DASHBOARD_QUERIES = 13
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from inventory.api.serializers import (
 )
 from inventory.models import GPU, Container, PortMapping, Server, Service
 from tests.factories import (
-    ContainerFactory, DatacenterFactory, EnvironmentFactory, GPUAssignmentFactory, GPUFactory,
+    ContainerFactory, DatacenterFactory, EnvironmentFactory, GPUAssignmentFactory, GPUFactory, GpuReservationFactory,
     PortMappingFactory, ServerFactory, ServiceFactory, UserFactory,
 )
 
@@ -189,6 +189,8 @@ def grow(servers, containers_per_server=3, services_per_container=2, gpus_per_se
             gpu = GPUFactory(server=server, index=g)
             if g == 0:
                 GPUAssignmentFactory(gpu=gpu, user=users[0])
+            else:
+                GpuReservationFactory(gpu=gpu, user=users[1])
 
 
 # 1 query authenticates (the user and the token blacklist); then one per loaded relation: servers;

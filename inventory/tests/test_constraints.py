@@ -16,6 +16,7 @@ from tests.factories import (
     EnvironmentFactory,
     GPUAssignmentFactory,
     GPUFactory,
+    GpuReservationFactory,
     PortMappingFactory,
     ServiceFactory,
     UserFactory,
@@ -43,6 +44,7 @@ def rows():
         ),
         "user": service.owner,
         "preference": UserPreference.objects.create(user=service.owner),
+        "reservation": GpuReservationFactory(gpu=gpu, user=service.owner),
     }
 
 
@@ -129,6 +131,8 @@ CASES = [
         "gpuassignment_released_after_assigned",
         lambda r: update("assignment", released_at=r["assignment"].assigned_at - timedelta(seconds=1))(r),
     ),
+    ("gpureservation_status_valid", update("reservation", status="booked")),
+    ("gpureservation_starts_before_ends", lambda r: update("reservation", ends_at=r["reservation"].starts_at)(r)),
     ("user_email_ci_unique", lambda r: UserFactory(email=r["user"].email.upper())),
     ("user_username_ci_unique", lambda r: UserFactory(username=r["user"].username.upper(), email=None)),
     ("user_role_valid", update("user", role="root")),

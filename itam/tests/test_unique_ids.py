@@ -28,8 +28,18 @@ def fleet(admin_user):
     return Server.objects.count()
 
 
+# Required parameters get a valid value: the window of /gpus/availability (a wide one).
+REQUIRED = {"from": "2000-01-01T00:00:00Z", "to": "2100-01-01T00:00:00Z"}
+
+
+def required_params(operation):
+    return {p["name"]: REQUIRED[p["name"]] for p in operation.get("parameters", []) if p.get("required")
+            and p["in"] == "query"}
+
+
 def list_paths(api):
-    """Every GET path of the schema that answers with JSON (no downloads), ids filled in."""
+    """Every GET path of the schema that answers with JSON (no downloads), ids filled in;
+    with each its required query parameters."""
     schema = api.get("/schema", {"format": "json"}).json()
     gpu = GPU.objects.filter(assignments__isnull=False).first()
     paths = []
@@ -39,7 +49,11 @@ def list_paths(api):
         if re.search(r"\{(?!id\})", path) or ("{id}" in path and not path.rstrip("/").endswith("/assignments")):
             continue  # details are single objects
         paths.append(path.removeprefix("/api").rstrip("/").replace("{id}", str(gpu.pk)))
+        REQUIRED_BY_PATH[paths[-1]] = required_params(operations["get"])
     return paths
+
+
+REQUIRED_BY_PATH = {}
 
 
 def collect(value, where, seen):
@@ -56,6 +70,7 @@ def collect(value, where, seen):
 
 
 def every_page(api, path, params):
+    params = {**REQUIRED_BY_PATH.get(path, {}), **params}
     first = api.get(path, {**params, "page_size": 100})
     assert first.status_code == 200, (path, params, first.content[:300])
     body = first.json()
