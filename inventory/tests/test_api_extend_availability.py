@@ -28,9 +28,10 @@ def held(normal_user):
 
 
 def test_the_holder_extends_and_the_gpu_entry_records_it(user_api, normal_user, held):
-    response = user_api.post(f"/gpus/{held.id}/extend", {"expires_at": at(5)})
+    later = at(5)
+    response = user_api.post(f"/gpus/{held.id}/extend", {"expires_at": later})
     assert response.status_code == 200, response.json()
-    assert response.json()["data"]["expires_at"] == at(5)
+    assert response.json()["data"]["expires_at"] == later
     assert response.json()["data"]["id"] == held.id
     assert GPUAssignment.objects.get(gpu=held, released_at__isnull=True).expires_at == moment(5)
     entry = AuditLog.objects.filter(resource_type="gpu", resource_id=held.id).latest("id")

@@ -137,8 +137,9 @@ def test_list_filters_and_window_overlap(admin_api, normal_user, other_user, gpu
 def test_edit_by_the_owner_follows_the_same_rules(user_api, api_as, gpu):
     first = book(user_api, gpu, 1, 3).json()["data"]
     book(api_as(UserFactory()), gpu, 5, 7)
-    response = user_api.put(f"/gpu-reservations/{first['id']}", {**first, "ends_at": at(4), "purpose": "longer"})
-    assert response.status_code == 200 and response.json()["data"]["ends_at"] == at(4)
+    longer = at(4)
+    response = user_api.put(f"/gpu-reservations/{first['id']}", {**first, "ends_at": longer, "purpose": "longer"})
+    assert response.status_code == 200 and response.json()["data"]["ends_at"] == longer
     response = user_api.put(f"/gpu-reservations/{first['id']}", {"ends_at": at(6)})
     assert response.status_code == 422  # into the other booking; its own window is ignored
     assert api_as(UserFactory()).put(f"/gpu-reservations/{first['id']}", {"purpose": "x"}).status_code == 403
