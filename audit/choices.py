@@ -20,3 +20,4 @@ class ResourceType(models.TextChoices):
     DATACENTER = "datacenter", "Datacenter"
     ENVIRONMENT = "environment", "Environment"
     USER = "user", "User"
+    WEBHOOK = "webhook", "Webhook"  # audited; never announced to webhooks

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "accounts",
     "inventory",
     "audit",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,12 @@ elif TASK_BACKEND == "rq":
     RQ_QUEUES = {"default": {"URL": RQ_REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 else:
     raise ImproperlyConfigured(f"TASK_BACKEND must be database or rq, not {TASK_BACKEND!r}")
+
+# --- Webhooks (docs/API-NOTES.md "Webhooks") -------------------------------------------
+# Private, loopback and link-local targets are refused unless this is on (development, tests).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)  # then x2 per retry
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
