@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "itam.metrics.MetricsMiddleware",  # outermost: times and counts every request (/metrics)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -168,6 +169,11 @@ else:
 WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
 WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)  # then x2 per retry
+
+# --- Metrics (GET /metrics; docs/CONFIGURATION.md) -------------------------------------
+# Scrapers send "Authorization: Bearer <METRICS_TOKEN>". Unset: open outside production, and
+# no metrics at all in production (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
