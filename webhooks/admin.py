@@ -72,6 +72,8 @@ class WebhookAdmin(ServiceDeleteMixin, SimpleHistoryAdmin):
     list_display = ("name", "url", "enabled", "consecutive_failures", "updated_at")
     list_filter = ("enabled",)
     search_fields = ("name", "url")
+    fields = ("name", "url", "events", "secret", "clear_secret", "enabled", "consecutive_failures",
+              "recent_deliveries")
     readonly_fields = ("consecutive_failures", "recent_deliveries")
     actions = ["send_test_event"]
 
@@ -112,7 +114,7 @@ class WebhookAdmin(ServiceDeleteMixin, SimpleHistoryAdmin):
             record = delivery.send_test(webhook)
             level = messages.SUCCESS if record.succeeded else messages.ERROR
             result = f"HTTP {record.status_code}" if record.status_code else record.error
-            self.message_user(request, f"{webhook.name}: {result} in {record.duration_ms} ms.", level)
+            self.message_user(request, f"Test event to {webhook.name}: {result} in {record.duration_ms} ms.", level)
 
 
 @admin.register(WebhookDelivery)

@@ -14,7 +14,7 @@ from itam.persistence import FoldedKeyField, FoldedKeysMixin
 class Webhook(FoldedKeysMixin, models.Model):
     name = models.CharField(max_length=64)
     name_key = FoldedKeyField("name", max_length=192, default="")
-    url = models.CharField(max_length=2000)
+    url = models.CharField("URL", max_length=2000)
     # "<resource_type>.<action>" (server.create, gpu.assign), "<resource_type>.*" or "*".
     events = models.JSONField(default=list)
     # Signs the body (HMAC-SHA256); kept in clear because signing needs it, never shown back.

@@ -30,6 +30,8 @@ class WebhookService:
 
 @extend_schema(tags=["webhooks"])
 class WebhookViewSet(ResourceViewSet):
+    """Webhooks (admin only): the audit events they receive and where (docs/API-NOTES.md)."""
+
     queryset = Webhook.objects.all()
     serializer_class = WebhookSerializer
     filterset_class = WebhookFilterSet
