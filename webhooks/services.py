@@ -72,15 +72,15 @@ def record_attempt(webhook, outcome, *, delivery_id, event, attempt, body, next_
     """Keep one attempt and (``counted``) count it for or against the webhook; returns the
     WebhookDelivery."""
     with transaction.atomic():
-        record = WebhookDelivery.objects.create(
-            webhook=webhook, delivery_id=delivery_id, event=event, attempt=attempt, request_body=body,
-            next_attempt_at=next_attempt_at, **outcome.as_fields(),
-        )
         if counted and outcome.succeeded:
             Webhook.objects.filter(pk=webhook.pk, consecutive_failures__gt=0).update(consecutive_failures=0)
         elif counted and _count_failure(webhook.pk):
             webhook.enabled = False
-    return record
+            next_attempt_at = None  # a disabled webhook gets no retry
+        return WebhookDelivery.objects.create(
+            webhook=webhook, delivery_id=delivery_id, event=event, attempt=attempt, request_body=body,
+            next_attempt_at=next_attempt_at, **outcome.as_fields(),
+        )
 
 
 def _count_failure(webhook_id):

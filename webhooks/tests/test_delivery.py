@@ -191,7 +191,8 @@ def test_fifty_failures_in_a_row_disable_the_webhook_with_an_audited_notice(capl
         delivery.attempt(webhook.pk, "8c0f0f3e-4a43-4cf4-9d1c-2f4a7f0b7a11", "datacenter.create", "{}", 1)
         webhook.refresh_from_db()
         assert (webhook.enabled, webhook.consecutive_failures) == (True, 49)
-        delivery.attempt(webhook.pk, "8c0f0f3e-4a43-4cf4-9d1c-2f4a7f0b7a11", "datacenter.create", "{}", 2)
+        last = delivery.attempt(webhook.pk, "8c0f0f3e-4a43-4cf4-9d1c-2f4a7f0b7a11", "datacenter.create", "{}", 2)
+        assert last.next_attempt_at is None
         assert len(deferred_jobs()) == 1  # the first attempt's retry; none after the disabling one
         assert delivery.attempt(webhook.pk, "8c0f0f3e-4a43-4cf4-9d1c-2f4a7f0b7a11", "datacenter.create", "{}", 3) \
             is None
