@@ -11,16 +11,17 @@ from audit import registry, signals
 from audit.choices import ResourceType
 from audit.registry import AuditSpec, PartSpec, fields
 from inventory.models import GPU, Container, Datacenter, Environment, GPUAssignment, PortMapping, Server, Service
+from webhooks.models import Webhook
 
 AUDIT = Path(registry.__file__).parent
-APPS = ("inventory", "accounts")
+APPS = ("inventory", "accounts", "webhooks")
 
 
 def test_every_resource_is_registered_by_its_app():
     assert {model: registry.spec_for(model).resource_type for model in registry.audited_models()} == {
         Datacenter: ResourceType.DATACENTER, Environment: ResourceType.ENVIRONMENT, Server: ResourceType.SERVER,
         Container: ResourceType.CONTAINER, Service: ResourceType.SERVICE, GPU: ResourceType.GPU,
-        User: ResourceType.USER,
+        User: ResourceType.USER, Webhook: ResourceType.WEBHOOK,
     }
     assert registry.spec_for(PortMapping) is None and registry.spec_for(GPUAssignment) is None
     assert registry.part_for(PortMapping).field == "port_mappings"
