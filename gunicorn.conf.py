@@ -6,6 +6,8 @@ revocations live in Redis or the database), so any number of workers and hosts m
 """
 import multiprocessing
 import os
+import tempfile
+from pathlib import Path
 
 
 def _int(name, default):
@@ -55,3 +57,23 @@ def post_fork(server, worker):
     from django.db import connections
 
     connections.close_all()
+
+
+# Prometheus (itam/metrics.py): each worker writes its counters to files in this directory
+# and a scrape adds up every worker's. Set before the app (and prometheus-client) is loaded;
+# without a value, a fresh directory of this server's own.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="itam-metrics-")
+
+
+def on_starting(server):
+    """Counters start at zero with the server: drop the files a previous run left."""
+    for stale in Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    """A worker that exited (recycled, crashed) stops counting in live gauges."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

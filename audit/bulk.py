@@ -24,6 +24,7 @@ from django.utils import timezone
 from simple_history.utils import get_change_reason_from_object, get_history_manager_for_model
 
 from .choices import Action
+from .events import Event, announce, listening
 from .models import AuditLog
 from .recorder import current_action, diff, merge_extra_changes, new_entry, take_extra_changes
 from .registry import json_value, spec_for
@@ -139,7 +140,20 @@ def _write_entries(spec, objs, action, old_values, batch_size):
     # Made as they are written (no query may run meanwhile: the names' relations are loaded above).
     changed = ((obj, changes) for obj in objs
                if (changes := _changes(spec, obj, None if old_values is None else old_values.get(obj.pk, {}))))
-    insert_rows(AuditLog, AUDIT_COLUMNS, _entry_rows(spec, changed, action))
+    rows = _entry_rows(spec, changed, action)
+    if not listening():
+        insert_rows(AuditLog, AUDIT_COLUMNS, rows)
+        return
+    written = []
+    insert_rows(AuditLog, AUDIT_COLUMNS, _kept(rows, written))
+    announce(Event.from_rows(AUDIT_COLUMNS, written))
+
+
+def _kept(rows, into):
+    """``rows`` as they are made, each also appended to ``into`` (for ``announce``)."""
+    for row in rows:
+        into.append(row)
+        yield row
 
 
 def _current_values(spec, model, pks):

@@ -21,3 +21,4 @@ class ResourceType(models.TextChoices):
     ENVIRONMENT = "environment", "Environment"
     USER = "user", "User"
     GPU_RESERVATION = "gpu_reservation", "GPU reservation"
+    WEBHOOK = "webhook", "Webhook"  # audited; never announced to webhooks

@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 
 from .choices import Action
 from .context import get_context
+from .events import Event, announce
 from .models import AuditLog
 from .registry import spec_for
 
@@ -145,6 +146,7 @@ def record_delete(instance, origin):
         return None
     entry = new_entry(spec, instance, current_action(Action.DELETE), snapshot=snapshot_of(spec, instance))
     entry.save()
+    announce([Event.of(entry)])
     return entry
 
 
@@ -175,6 +177,7 @@ def record(instance, history_instance):
         return None
     entry = new_entry(spec, instance, current_action(HISTORY_ACTIONS[kind]), changes=changes)
     entry.save()
+    announce([Event.of(entry)])
     return entry
 
 

@@ -4,8 +4,8 @@ from django.contrib.admin import apps as admin_apps
 
 class ITAMConfig(AppConfig):
     """The project package as an app: its management commands (the job worker and
-    scheduler) and, at start, every app's ``tasks`` module, so the periodic schedule is
-    complete in every process."""
+    scheduler) and, at start, every app's ``tasks`` and ``metrics`` modules, so the periodic
+    schedule and the gauges of /metrics are complete in every process."""
 
     name = "itam"
     default = True
@@ -13,7 +13,7 @@ class ITAMConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        autodiscover_modules("tasks")
+        autodiscover_modules("tasks", "metrics")
 
 
 class ITAMAdminConfig(admin_apps.AdminConfig):

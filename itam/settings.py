@@ -72,9 +72,11 @@ INSTALLED_APPS = [
     "accounts",
     "inventory",
     "audit",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
+    "itam.metrics.MetricsMiddleware",  # outermost: times and counts every request (/metrics)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -178,6 +180,17 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="itam@localhost")
+
+# --- Webhooks (docs/API-NOTES.md "Webhooks") -------------------------------------------
+# Private, loopback and link-local targets are refused unless this is on (development, tests).
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=60)  # then x2 per retry
+
+# --- Metrics (GET /metrics; docs/CONFIGURATION.md) -------------------------------------
+# Scrapers send "Authorization: Bearer <METRICS_TOKEN>". Unset: open outside production, and
+# no metrics at all in production (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 
 # --- Auth -----------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

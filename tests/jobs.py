@@ -1,9 +1,11 @@
 """Run background jobs in tests with the configured backend's real worker (itam/jobs.py)."""
 import io
+from datetime import timedelta
 from unittest import mock
 
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 
 def run_queued_jobs():
@@ -28,4 +30,42 @@ def clear_job_queue():
         import django_rq
 
         for name in settings.RQ_QUEUES:
-            django_rq.get_queue(name).empty()
+            queue = django_rq.get_queue(name)
+            queue.empty()
+            for job_id in queue.scheduled_job_registry.get_job_ids():
+                queue.scheduled_job_registry.remove(job_id, delete_job=True)
+
+
+def deferred_jobs():
+    """``(task path, run_after)`` of every job waiting for its time (``task.using(run_after=)``)."""
+    if settings.TASK_BACKEND == "rq":
+        import django_rq
+
+        waiting = []
+        for name in settings.RQ_QUEUES:
+            queue = django_rq.get_queue(name)
+            registry = queue.scheduled_job_registry
+            for job in map(queue.fetch_job, registry.get_job_ids()):
+                waiting.append((job.func_name, registry.get_scheduled_time(job)))
+        return waiting
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    rows = DBTaskResult.objects.filter(status="READY").exclude(run_after=get_date_max())
+    return [(row.task_path, row.run_after) for row in rows]
+
+
+def make_deferred_jobs_due():
+    """Move every deferred job's time to now, as if its wait were over."""
+    now = timezone.now()
+    if settings.TASK_BACKEND == "rq":
+        import django_rq
+
+        for name in settings.RQ_QUEUES:
+            queue = django_rq.get_queue(name)
+            registry = queue.scheduled_job_registry
+            for job in map(queue.fetch_job, registry.get_job_ids()):
+                registry.schedule(job, now - timedelta(seconds=1))
+        return
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    DBTaskResult.objects.filter(status="READY").exclude(run_after=get_date_max()).update(run_after=now)

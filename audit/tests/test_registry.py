@@ -13,9 +13,10 @@ from audit.registry import AuditSpec, PartSpec, fields
 from inventory.models import (
     GPU, Container, Datacenter, Environment, GPUAssignment, GpuReservation, PortMapping, Server, Service,
 )
+from webhooks.models import Webhook
 
 AUDIT = Path(registry.__file__).parent
-APPS = ("inventory", "accounts")
+APPS = ("inventory", "accounts", "webhooks")
 
 
 def test_every_resource_is_registered_by_its_app():
@@ -23,6 +24,7 @@ def test_every_resource_is_registered_by_its_app():
         Datacenter: ResourceType.DATACENTER, Environment: ResourceType.ENVIRONMENT, Server: ResourceType.SERVER,
         Container: ResourceType.CONTAINER, Service: ResourceType.SERVICE, GPU: ResourceType.GPU,
         User: ResourceType.USER, GpuReservation: ResourceType.GPU_RESERVATION,
+        Webhook: ResourceType.WEBHOOK,
     }
     assert registry.spec_for(PortMapping) is None and registry.spec_for(GPUAssignment) is None
     assert registry.part_for(PortMapping).field == "port_mappings"

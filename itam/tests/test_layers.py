@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("accounts", "audit", "inventory")
+APPS = ("accounts", "audit", "inventory", "webhooks")
 PACKAGES = ("itam", *APPS)
 # itam modules that wire the apps in by name: the URL root and the settings.
 ITAM_WIRING = {"itam.settings", "itam.urls", "itam.api.urls", "itam.wsgi", "itam.asgi"}

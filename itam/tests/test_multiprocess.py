@@ -143,3 +143,19 @@ def test_concurrent_assigns_of_one_gpu_let_exactly_one_win(live):
     assert_both_workers_served(live, all_results)
     assert GPU.objects.filter(pk__in=[g.pk for g in gpus], status="in_use").count() == 3
     assert User.objects.filter(pk__in=[u.pk for u in users]).count() == 8
+
+
+def _health_requests(live):
+    """itam_http_requests_total for /api/health, as one scrape (any worker) reports it."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = requests.get(live.url("/metrics"), timeout=30).text
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "itam_http_requests_total" and sample.labels["view"] == "api-health")
+
+
+def test_metrics_add_up_the_requests_every_worker_served(live):
+    before = _health_requests(live)
+    results = burst(live, [("get", "/api/health", {})] * 12)
+    assert_both_workers_served(live, results)
+    assert [_health_requests(live) - before for _ in range(4)] == [12] * 4  # whichever worker scrapes

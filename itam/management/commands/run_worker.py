@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch=False, in_process=False, verbosity=1, **options):
         if settings.TASK_BACKEND == "rq":
-            worker_options = {"job_class": "django_tasks_rq.Job", "burst": batch}
+            # The scheduler moves deferred jobs (``run_after``: webhook retries) to the queue when
+            # due; in a batch it does so once, at the start.
+            worker_options = {"job_class": "django_tasks_rq.Job", "burst": batch, "with_scheduler": True}
             if in_process:
                 worker_options["worker_class"] = "rq.worker.SimpleWorker"
             call_command("rqworker", *settings.RQ_QUEUES, verbosity=verbosity, **worker_options)

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class WebhooksConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "webhooks"
+
+    def ready(self):
+        from . import auditing, dispatch
+
+        auditing.register()
+        dispatch.connect()
