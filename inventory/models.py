@@ -101,6 +101,16 @@ def in_context(name, joiner, parent):
     return f"{name}{joiner}{parent.label}" if parent is not None else name
 
 
+def server_label(name, datacenter_name):
+    """``api-01 (AMS1)``: server names repeat across datacenters."""
+    return f"{name} ({datacenter_name})"
+
+
+def gpu_label(model, index, server_label=None):
+    """``NVIDIA H100 #0 on web-01 (AMS1)`` (API.md §11.2 ``gpu_label``)."""
+    return f"{model} #{index} on {server_label}" if server_label is not None else f"{model} #{index}"
+
+
 def format_address(ip, port):
     """`ip:port`, IPv6 in brackets."""
     if ip is None or port is None:
@@ -216,7 +226,7 @@ class Server(TimestampedModel):
         """The server as the admin names it everywhere: ``api-01 (AMS1)`` (names repeat across
         datacenters). Read with ``ServerQuerySet.labelled()``."""
         datacenter = related_or_none(self, "datacenter")
-        return f"{self.name} ({datacenter.name})" if datacenter is not None else self.name
+        return server_label(self.name, datacenter.name) if datacenter is not None else self.name
 
     @property
     def ssh_command(self):
@@ -462,7 +472,8 @@ class GPU(TimestampedModel):
     def label(self):
         """``NVIDIA H100 #0 on web-01 (AMS1)``; read with ``GPUQuerySet.labelled()``.
         (``display_name`` is the API's and the audit log's shorter name.)"""
-        return in_context(f"{self.model} #{self.index}", " on ", related_or_none(self, "server"))
+        server = related_or_none(self, "server")
+        return gpu_label(self.model, self.index, server.label if server is not None else None)
 
     def clean(self):
         # gpu_assignee_in_use, for forms that do not edit assigned_to (Django then skips it).
@@ -474,17 +485,8 @@ class GPU(TimestampedModel):
         return f"{self.model} on {self.server.name}"
 
     @property
-    def label(self):
-        return gpu_label(self.model, self.index, self.server.name, self.server.datacenter.name)
-
-    @property
     def is_available(self):
         return self.status == GPUStatus.FREE and self.assigned_to_id is None
-
-
-def gpu_label(model, index, server_name, datacenter_name):
-    """A GPU as people name it: ``NVIDIA H100 #0 on web-01 (AMS1)``."""
-    return f"{model} #{index} on {server_name} ({datacenter_name})"
 
 
 class GPUAssignment(models.Model):
@@ -580,8 +582,10 @@ class GpuReservation(TimestampedModel):
 
     @property
     def gpu_label(self):
-        gpu = self.gpu
-        return gpu_label(gpu.model, gpu.index, gpu.server.name, gpu.server.datacenter.name)
+        # Also rendered from the compiled read layer's row objects (the columns its API field
+        # declares), which carry columns, not model properties.
+        gpu, server = self.gpu, self.gpu.server
+        return gpu_label(gpu.model, gpu.index, server_label(server.name, server.datacenter.name))
 
 
 class ReminderSent(models.Model):

@@ -66,15 +66,10 @@ def address_label(key):
     return f"{format_address(ip, port)}/{protocol}"
 
 
-def container_label(container):
-    server = container.server
-    return f"{container.name} on {server.name} ({server.datacenter.name})"
-
-
 def taken_message(key, holder, claimant=None):
     if holder is claimant or (holder.pk is not None and holder.pk == getattr(claimant, "pk", None)):
         return f"External address {address_label(key)} is already used by another mapping of this container."
-    return f"External address {address_label(key)} is already used by container {container_label(holder)}."
+    return f"External address {address_label(key)} is already used by container {holder.label}."
 
 
 class ExternalAddresses:
