@@ -64,7 +64,6 @@ class AuditLogAdmin(PluralTitleMixin, ReadOnlyAdminMixin, AccessAdminMixin, admi
     )
     list_filter = ("action", "resource_type", ("created_at", admin.DateFieldListFilter))
     search_fields = ("username", "resource_name", "request_id")
-    date_hierarchy = "created_at"
     list_per_page = 50
     fields = (
         "created_at", "user", "username", "ip_address", "user_agent", "request_id", "action", "resource_type",

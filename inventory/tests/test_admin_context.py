@@ -244,8 +244,9 @@ def test_audit_entries_link_to_their_object_and_its_history(admin_client, admin_
                   resource_name="gone-01")])
 
     # Session, user, the two counts, the page, one query per resource type on the page
-    # (server, container, GPU, service), the date hierarchy's two.
-    with django_assert_num_queries(11):
+    # (server, container, GPU, service). No date hierarchy: its SELECT DISTINCT over every
+    # entry took ~1 s at 75,000 entries; the "created at" filter offers the same periods.
+    with django_assert_num_queries(9):
         response = admin_client.get(reverse("admin:audit_auditlog_changelist"))
 
     html = response.content.decode()
