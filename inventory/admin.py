@@ -2,6 +2,9 @@
 counts are annotations and related rows come in the same query: a changelist runs a fixed
 number of queries whatever the page size. See ``admin_mixins`` for how to extend them."""
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.html import format_html, format_html_join
 
 from itam import access
@@ -289,6 +292,17 @@ class AssignmentStateFilter(admin.SimpleListFilter):
         return queryset
 
 
+@admin.display(description="expires at", ordering="expires_at")
+def expires_with_extend(assignment):
+    """The expiry, and Extend… while the assignment is open (the page itself checks
+    holder-or-admin, as the API does)."""
+    expires = date_format(localtime(assignment.expires_at), "DATETIME_FORMAT") if assignment.expires_at else "—"
+    if assignment.released_at is not None:
+        return expires
+    return format_html('{} <a class="itam-extend" href="{}">Extend…</a>', expires,
+                       reverse("admin:inventory_gpu_extend", args=[assignment.gpu_id]))
+
+
 @admin.register(GPUAssignment)
 class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
     """The assignment history is written by the assign/release service only: read-only here.
@@ -297,8 +311,8 @@ class GPUAssignmentAdmin(ReadOnlyAdminMixin, InventoryAdmin):
 
     deleted_with_parent = True
 
-    list_display = (link_column("gpu", "GPU", "gpu__model"), "user_name", "purpose", "assigned_at", "expires_at",
-                    "released_at", "release_reason")
+    list_display = (link_column("gpu", "GPU", "gpu__model"), "user_name", "purpose", "assigned_at",
+                    expires_with_extend, "released_at", "release_reason")
     list_display_links = None  # read-only rows: the GPU column opens the GPU
     list_select_related = ("gpu__server__datacenter",)
     list_filter = (AssignmentStateFilter, "gpu__server__datacenter")

@@ -200,6 +200,9 @@ def test_assignment_list_filters_open_and_released(admin_client, admin_user):
     html = admin_client.get(url(GPUAssignment, "changelist")).content.decode()
     assert '<a href="?state=open">Open</a>' in html and '<a href="?state=released">Released</a>' in html
     assert f'<a href="{url(GPU, "change", held.pk)}">NVIDIA H100 #0 on web-01 (AMS1)</a>' in html
+    # Extend… on the open assignment only (API.md §11.1, in the admin).
+    assert f'href="/admin/inventory/gpu/{held.pk}/extend/">Extend…</a>' in html
+    assert f'href="/admin/inventory/gpu/{released.pk}/extend/"' not in html
     assignment = held.assignments.get()
     page = admin_client.get(url(GPUAssignment, "change", assignment.pk)).content.decode()
     assert f"NVIDIA H100 #0 on web-01 (AMS1), held by {admin_user.display_name}" in page
