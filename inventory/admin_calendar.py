@@ -21,9 +21,10 @@ from django.utils import timezone
 from itam.access import is_admin
 from itam.errors import DomainError
 
+from .admin_actions import may_extend
 from .choices import HOLDING_RESERVATION, ReservationStatus
 from .models import GPU, Datacenter, GPUAssignment, GpuReservation, Server
-from .services.gpu_assignment import check_may_extend, extend_gpu
+from .services.gpu_assignment import extend_gpu
 
 SLOT_HOURS = 6
 DAYS = 7
@@ -117,11 +118,9 @@ def extend_view(request, site, gpu_id):
     gpu = GPU.objects.select_related("server", "assigned_to").filter(pk=gpu_id).first()
     if gpu is None:
         raise Http404("No such GPU.")
-    by_admin = is_admin(request.user)
-    try:
-        check_may_extend(gpu, request.user, by_admin=by_admin)
-    except DomainError:
+    if not may_extend(gpu, request.user):
         raise PermissionDenied
+    by_admin = is_admin(request.user)
     held = GPUAssignment.objects.filter(gpu=gpu, released_at__isnull=True).first()
     form = ExtendForm(request.POST if request.method == "POST" else None,
                       initial={"expires_at": held.expires_at if held else None})
