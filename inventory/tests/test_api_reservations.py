@@ -21,7 +21,10 @@ def at(hours):
 
 
 def book(api, gpu, start=1, end=3, **extra):
-    return api.post("/gpu-reservations", {"gpu_id": gpu.id, "starts_at": at(start), "ends_at": at(end), **extra})
+    """Book hours from now; a string start/end is sent as given (to compare with it afterwards)."""
+    window = {"starts_at": start if isinstance(start, str) else at(start),
+              "ends_at": end if isinstance(end, str) else at(end)}
+    return api.post("/gpu-reservations", {"gpu_id": gpu.id, **window, **extra})
 
 
 @pytest.fixture
@@ -31,7 +34,8 @@ def gpu():
 
 
 def test_a_user_books_a_gpu_for_themselves(user_api, normal_user, gpu):
-    response = book(user_api, gpu, purpose="training")
+    starts_at = at(1)
+    response = book(user_api, gpu, start=starts_at, purpose="training")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["message"] == "GPU reservation created."
@@ -42,7 +46,7 @@ def test_a_user_books_a_gpu_for_themselves(user_api, normal_user, gpu):
     assert (data["gpu_id"], data["server_id"], data["user_id"], data["user_name"]) == (
         gpu.id, gpu.server_id, normal_user.id, normal_user.display_name)
     assert (data["status"], data["status_reason"], data["starts_at"], data["purpose"]) == (
-        "pending", None, at(1), "training")
+        "pending", None, starts_at, "training")
     assert user_api.get(f"/gpu-reservations/{data['id']}").json()["data"] == data
     entry = AuditLog.objects.get(resource_type="gpu_reservation", resource_id=data["id"])
     assert (entry.action, entry.user_id, entry.changes["gpu_id"]["new"]) == ("create", normal_user.id, gpu.id)
