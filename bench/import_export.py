@@ -67,10 +67,11 @@ def empty_inventory():
     from django.db import transaction
 
     from audit.models import AuditLog
-    from inventory.models import GPU, Container, Datacenter, GPUAssignment, PortMapping, Server, Service
+    from inventory.models import GPU, Container, Datacenter, GPUAssignment, GpuReservation, PortMapping, Server, Service
 
     with transaction.atomic():  # GPUs and their open assignments refer to each other: checked at commit
-        for model in (PortMapping, Service, GPUAssignment, GPU, Container, Server, Datacenter, AuditLog):
+        for model in (PortMapping, Service, GpuReservation, GPUAssignment, GPU, Container, Server, Datacenter,
+                      AuditLog):
             model.objects.all()._raw_delete(model.objects.db)
 
 

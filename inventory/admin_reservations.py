@@ -15,6 +15,7 @@ from itam.errors import DomainError
 
 from . import admin_calendar
 from .admin_mixins import status_badge
+from .admin_workbook import WorkbookButtonsMixin
 from .choices import ReservationStatus
 from .models import GPU, GpuReservation
 from .services import reservations
@@ -64,7 +65,7 @@ def cancel_reservations(modeladmin, request, queryset):
 
 
 @admin.register(GpuReservation)
-class GpuReservationAdmin(AccessAdminMixin, PluralTitleMixin, admin.ModelAdmin):
+class GpuReservationAdmin(WorkbookButtonsMixin, AccessAdminMixin, PluralTitleMixin, admin.ModelAdmin):
     """Everyone sees every booking (people plan around each other's, as in the API); a user
     books for themselves and edits or cancels their own; admins any."""
 

@@ -36,7 +36,7 @@ class WorkbookButtonsMixin:
     model that is a workbook sheet gets two buttons, for admins. **Export sheet** downloads
     the rows the list shows (its filters and search) as that sheet of the workbook, with the
     workbook's headers and encodings, so the file re-imports as is; **Import workbook** opens
-    the workbook page, whose preview and confirm take any of the five sheets."""
+    the workbook page, whose preview and confirm take any sheet of the workbook."""
 
     change_list_template = "admin/inventory/sheet_change_list.html"
 

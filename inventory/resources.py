@@ -9,6 +9,7 @@ declared once.
 Widgets turn a cell into a Python value (``clean``, raising ValueError with the message a
 user sees) and a value into a cell (``render``, native types so numbers stay numbers).
 """
+import datetime
 import json
 import math
 from functools import cache
@@ -16,19 +17,31 @@ from functools import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import BaseValidator, RegexValidator
 from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from import_export import fields, resources, widgets
 
 from itam.net import normalize_ip
 from itam.text import is_ascii_number_text
 
-from .choices import ContainerStatus, GPUStatus, Protocol, ServerStatus, ServiceStatus, ServiceType
-from .models import GPU, Container, Datacenter, PortMapping, Server, Service, validate_port_mapping_count
+from .choices import (
+    HOLDING_RESERVATION,
+    ContainerStatus,
+    GPUStatus,
+    Protocol,
+    ReservationStatus,
+    ServerStatus,
+    ServiceStatus,
+    ServiceType,
+)
+from .models import GPU, Container, Datacenter, GpuReservation, PortMapping, Server, Service, validate_port_mapping_count
 from .workbook import is_blank, restore_text
 
 INVALID_INTEGER = "A valid integer is required."
 INVALID_NUMBER = "A valid number is required."
 INVALID_BOOLEAN = "Must be TRUE or FALSE (also true/false, 1/0, yes/no)."
 INVALID_IP = "Enter a valid IPv4 or IPv6 address."
+INVALID_DATETIME = "Enter a date and time in UTC, e.g. 2026-12-07 09:00 (a date cell or ISO 8601 text)."
 
 
 def validation_messages(model_field, value):
@@ -227,6 +240,38 @@ class IPWidget(TextWidget):
             raise ValueError(INVALID_IP) from None
 
 
+class DateTimeWidget(ColumnCleaning, widgets.Widget):
+    """A moment in UTC, to the second: a date cell (spreadsheets have no time zones: UTC), or
+    ISO 8601 text with an offset or ``Z`` (naive: UTC). Written as a naive UTC date cell."""
+
+    def __init__(self):
+        super().__init__(coerce_to_string=False)
+
+    def clean(self, value, row=None, **kwargs):
+        if is_blank(value):
+            return None
+        if isinstance(value, str):
+            try:
+                value = parse_datetime(restore_text(value.strip()))
+            except ValueError:  # well-formed but impossible, e.g. 2026-02-30
+                value = None
+        elif isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            value = datetime.datetime.combine(value, datetime.time())
+        if not isinstance(value, datetime.datetime):
+            raise ValueError(INVALID_DATETIME)
+        if timezone.is_naive(value):
+            value = value.replace(tzinfo=datetime.UTC)
+        try:
+            return value.astimezone(datetime.UTC).replace(microsecond=0)
+        except OverflowError:  # an offset that moves 0001-01-01 or 9999-12-31 off the calendar
+            raise ValueError(INVALID_DATETIME) from None
+
+    def render(self, value, obj=None, **kwargs):
+        if value is None:
+            return None
+        return value.astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
+
+
 class PortMappingsWidget(ColumnCleaning, widgets.Widget):
     """A JSON array of mapping objects (the writable keys of API.md §3.6) <-> a list of dicts.
 
@@ -357,14 +402,18 @@ def ip(label, attribute, **kw):
     return Column(label, attribute, IPWidget(), **kw)
 
 
+def moment(label, attribute, **kw):
+    return Column(label, attribute, DateTimeWidget(), **kw)
+
+
 def related(label, attribute, export_path, **kw):
     """A relation by natural key: the importer resolves the text, the export writes ``export_path``."""
     return Column(label, attribute, TextWidget(), export_path=export_path, **kw)
 
 
-def locator(label, export_path):
+def locator(label, export_path, widget=None):
     """A required column that only helps find the row's parent (no attribute of its own)."""
-    return Column(label, None, TextWidget(), required=True, export_path=export_path)
+    return Column(label, None, widget or TextWidget(), required=True, export_path=export_path)
 
 
 # --- resources ------------------------------------------------------------------------
@@ -557,7 +606,43 @@ class GPUResource(SheetResource):
     natural_key = ("server__datacenter__name", "server__name", "index")
 
 
+RESERVATION_GPU, RESERVATION_STARTS, RESERVATION_ENDS = "GPU Index", "Starts At (UTC)", "Ends At (UTC)"
+
+
+class ReservationResource(SheetResource):
+    """The GPUs' bookings that still hold (pending and active): finished ones are history,
+    read in the API and the audit log. An import books each new row under the rules of
+    API.md §11.2; Status is written for reading and never imported (the jobs set it)."""
+
+    sheet, report_key, model = "Reservations", "reservations", GpuReservation
+
+    datacenter = locator("Datacenter", "gpu__server__datacenter__name")
+    server = locator("Server", "gpu__server__name")
+    gpu_index = locator(RESERVATION_GPU, "gpu__index", IntegerWidget())
+    user = related("User", "user", "user__username", required=True)
+    starts_at = moment(RESERVATION_STARTS, "starts_at", required=True)
+    ends_at = moment(RESERVATION_ENDS, "ends_at", required=True)
+    purpose = text("Purpose", "purpose")
+    status = Column("Status", None, ChoiceWidget(ReservationStatus), export_path="status")
+
+    EXAMPLE = {"Datacenter": "DC-Example", "Server": "web-01", RESERVATION_GPU: 0, "Purpose": "training run"}
+
+    export_select = ("gpu__server__datacenter", "user")
+    natural_key = ("gpu__server__datacenter__name", "gpu__server__name", "gpu__index", "starts_at")
+
+    def export_queryset(self, queryset=None):
+        return super().export_queryset(queryset).filter(status__in=HOLDING_RESERVATION)
+
+    def example_row(self, **overrides):
+        """Tomorrow 09:00 to 17:00 UTC, by the importing user (``User``, else ``Owner``)."""
+        start = (timezone.now() + datetime.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+        render = DateTimeWidget().render
+        window = {RESERVATION_STARTS: render(start), RESERVATION_ENDS: render(start + datetime.timedelta(hours=8))}
+        return super().example_row(**{"User": overrides.get("Owner"), **window, **overrides})
+
+
 # The workbook's sheets in import order: later sheets refer to rows of earlier ones.
-SHEET_RESOURCES = (DatacenterResource, ServerResource, ContainerResource, ServiceResource, GPUResource)
+SHEET_RESOURCES = (DatacenterResource, ServerResource, ContainerResource, ServiceResource, GPUResource,
+                   ReservationResource)
 RESOURCE_BY_KEY = {r.report_key: r for r in SHEET_RESOURCES}
 RESOURCE_BY_MODEL = {r.model: r for r in SHEET_RESOURCES}

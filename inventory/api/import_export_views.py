@@ -20,6 +20,7 @@ from ..services import exporting, importing
 from ..workbook import XLSX_CONTENT_TYPE, WorkbookError, xlsx_response
 from ..workbook import read_upload as read_upload_checked
 from . import filters
+from .reservation_views import GpuReservationFilter
 
 LIST_FILTERS = {
     "datacenters": filters.DatacenterFilter,
@@ -27,6 +28,7 @@ LIST_FILTERS = {
     "containers": filters.ContainerFilter,
     "services": filters.ServiceFilter,
     "gpus": filters.GPUFilter,
+    "reservations": GpuReservationFilter,
 }
 
 

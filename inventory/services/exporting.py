@@ -8,7 +8,7 @@ from datetime import timezone as dt_timezone
 
 from django.utils import timezone
 
-from ..models import GPU, Container, Datacenter, Environment, Server, Service
+from ..models import GPU, Container, Datacenter, Environment, GpuReservation, Server, Service
 from ..resources import RESOURCE_BY_KEY, SHEET_RESOURCES
 from ..workbook import write_workbook
 
@@ -24,7 +24,7 @@ def export_filename(export_type, now=None):
 
 def querysets_for_all(server_ids=None):
     """{report key: queryset} of the whole inventory, or of the given servers with their
-    datacenters, containers, services and GPUs."""
+    datacenters, containers, services, GPUs and the GPUs' reservations."""
     if server_ids is None:
         return {key: resource().export_queryset() for key, resource in RESOURCE_BY_KEY.items()}
     servers = Server.objects.filter(pk__in=server_ids)
@@ -34,6 +34,7 @@ def querysets_for_all(server_ids=None):
         "containers": Container.objects.filter(server__in=servers),
         "services": Service.objects.filter(container__server__in=servers),
         "gpus": GPU.objects.filter(server__in=servers),
+        "reservations": GpuReservation.objects.filter(gpu__server__in=servers),
     }
     return {key: RESOURCE_BY_KEY[key]().export_queryset(qs) for key, qs in scoped.items()}
 
@@ -58,8 +59,9 @@ def export_workbook(querysets, *, ordered=True):
 
 
 def template_workbook(owner=None):
-    """The five sheets with their headers and one consistent example row each: the example
-    server sits in the example datacenter, the container on that server, and so on."""
+    """Every sheet with its headers and one consistent example row: the example server sits
+    in the example datacenter, the container on that server, and so on (the reservation
+    books the example GPU tomorrow for ``owner``)."""
     env = Environment.objects.order_by("sort_order", "id").first()
     overrides = {"Environment": env.code} if env is not None else {}
     if owner is not None and getattr(owner, "username", None):

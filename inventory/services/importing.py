@@ -1,5 +1,6 @@
-"""The five-sheet workbook import (API.md §7): the one importer behind the API, the admin
-workbook page, the per-model admin import and ``manage.py import_data``.
+"""The workbook import (API.md §7: five sheets, and the Reservations sheet of
+docs/API-NOTES.md): the one importer behind the API, the admin workbook page and
+``manage.py import_data``.
 
 Two phases. **Check**: every row of every sheet is parsed with its Resource's widgets,
 validated with the model's validators and matched by natural key against maps loaded once
@@ -23,19 +24,24 @@ from audit.recorder import spec_for
 from itam.errors import DomainError, Invalid
 from itam.persistence import fold
 
-from ..models import GPU, Container, Datacenter, Environment, PortMapping, Server, Service
+from ..choices import HOLDING_RESERVATION, ReservationStatus
+from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, GpuReservation, PortMapping, Server, Service
 from ..resources import (
+    RESERVATION_ENDS,
+    RESERVATION_GPU,
+    RESERVATION_STARTS,
     RESOURCE_BY_MODEL,
     SHEET_RESOURCES,
     ContainerResource,
     DatacenterResource,
     GPUResource,
+    ReservationResource,
     ServerResource,
     ServiceResource,
     field_validator,
 )
 from ..workbook import cyclic_gc_paused, normalize_header
-from . import gpu_assignment
+from . import gpu_assignment, reservations
 from .containers import ExternalAddresses, MappingReplacements, in_port_order, same_mappings
 from .ownership import claim_for_creator
 
@@ -173,6 +179,8 @@ class Plan:
         self.updates = defaultdict(list)  # model -> [(obj, changed attrs, old audit values)]
         self.mappings = MappingReplacements()
         self.assignee_changes = []  # (gpu, new assignee or None)
+        self.held_until = {}  # GPU id -> expires_at of its open assignment, as loaded
+        self.booked_state = {}  # reservation id -> what the booking rules read of it, as loaded
 
     def username(self, pk):
         if pk is None:
@@ -215,6 +223,17 @@ class Plan:
             for g in GPU.objects.filter(server__datacenter_id__in=dc_ids):
                 g.server = servers[g.server_id]
                 self.objects[GPU][self.server_key(g.server) + (g.index,)] = g
+        elif model is GpuReservation:
+            self.load(GPU, dc_keys)
+            gpus = {g.pk: g for g in self.objects[GPU].values() if g.pk}
+            holding = GpuReservation.objects.filter(gpu__server__datacenter_id__in=dc_ids,
+                                                    status__in=HOLDING_RESERVATION).select_related("user")
+            for r in holding:
+                r.gpu = gpus[r.gpu_id]
+                self.objects[GpuReservation][self.reservation_key(r)] = r
+                self.booked_state[r.pk] = booked_state(r)
+            self.held_until.update(GPUAssignment.objects.filter(
+                gpu__server__datacenter_id__in=dc_ids, released_at__isnull=True).values_list("gpu_id", "expires_at"))
 
     @staticmethod
     def server_key(server):
@@ -222,6 +241,17 @@ class Plan:
 
     def container_key(self, container):
         return self.server_key(container.server) + (_l(container.name),)
+
+    def reservation_key(self, reservation):
+        gpu = reservation.gpu
+        return self.server_key(gpu.server) + (gpu.index, reservation.starts_at.replace(microsecond=0))
+
+    def planned_held_until(self, gpu):
+        """When the GPU's holder lets go once the import is written (None: no expiry): an
+        assignment the import opens has none."""
+        if any(changed is gpu for changed, _ in self.assignee_changes):
+            return None
+        return self.held_until.get(gpu.pk)
 
     # --- writing ---
 
@@ -232,7 +262,10 @@ class Plan:
                      self.mappings.new_mappings()]:
             for obj in objs:
                 obj._history_user = self.user
-        for model in (Datacenter, Server, Container, Service, GPU):
+        # Lock order is reservation, then GPU, as in the reservation services and jobs.
+        changing = sorted(obj.pk for obj, _, _ in self.updates[GpuReservation])
+        list(GpuReservation.objects.select_for_update().filter(pk__in=changing).order_by("pk").values_list("pk"))
+        for model in (Datacenter, Server, Container, Service, GPU, GpuReservation):
             try:
                 self.write_model(model)
             except IntegrityError as exc:
@@ -240,6 +273,8 @@ class Plan:
                 raise
 
     def write_model(self, model):
+        if model is GpuReservation:
+            self.check_bookings_unchanged()
         if model is GPU:
             gpu_assignment.prepare_holders([*self.creates[GPU], *(gpu for gpu, _ in self.assignee_changes)])
         if self.creates[model]:
@@ -258,6 +293,32 @@ class Plan:
         """Close the open assignment of every GPU whose assignee changed; open the new ones."""
         gpu_assignment.write_holder_changes(self.assignee_changes, by=self.user, at=self.now,
                                             history_user=self.user)
+
+    def check_bookings_unchanged(self):
+        """With the GPUs that get bookings locked (as a booking locks its GPU), everything the
+        booking rules read is as it was checked; otherwise someone booked, assigned or
+        released meanwhile, and the import is checked again (IntegrityError)."""
+        booked = [obj for obj, _, _ in self.updates[GpuReservation]] + self.creates[GpuReservation]
+        gpus = {obj.gpu.pk: obj.gpu for obj in booked if obj.gpu.pk is not None}
+        if not gpus:
+            return
+        ids = sorted(gpus)
+        now_gpus = {pk: (status, holder) for pk, status, holder in GPU.objects.select_for_update().filter(
+            pk__in=ids).order_by("pk").values_list("pk", "status", "assigned_to_id")}
+        now_held = dict(GPUAssignment.objects.filter(gpu_id__in=ids, released_at__isnull=True)
+                        .values_list("gpu_id", "expires_at"))
+        now_booked = {r.pk: booked_state(r) for r in GpuReservation.objects.filter(
+            gpu_id__in=ids, status__in=HOLDING_RESERVATION)}
+        checked_booked = {pk: state for pk, state in self.booked_state.items() if state[0] in gpus}
+        unchanged = (now_booked == checked_booked and all(
+            now_gpus.get(pk) == (gpu.status, gpu.assigned_to_id) and now_held.get(pk) == self.planned_held_until(gpu)
+            for pk, gpu in gpus.items()))
+        if not unchanged:
+            raise IntegrityError(CONCURRENT_CHANGE)
+
+
+def booked_state(reservation):
+    return (reservation.gpu_id, reservation.starts_at, reservation.ends_at, reservation.status, reservation.user_id)
 
 
 def same_value(stored, value):
@@ -712,10 +773,113 @@ class GPUImporter(SheetImporter):
         return changed
 
 
+STARTS, ENDS = RESERVATION_STARTS, RESERVATION_ENDS
+RULE_COLUMNS = {"gpu_id": RESERVATION_GPU, "user_id": "User", "starts_at": STARTS, "ends_at": ENDS}
+STATUS_NOT_IMPORTED = ("An import books reservations and never sets their status: leave Status blank, pending or "
+                       "active (cancel a reservation in the admin or the API).")
+OVERLAPS_ROW = "Overlaps the reservation on row {row} of this sheet."
+
+
+class ReservationImporter(SheetImporter):
+    """Books each new row, and with overwrite changes a pending booking's user, end and
+    purpose, under the rules of API.md §11.2 (``services.reservations``), checked against
+    the state the whole workbook leaves (a GPU it assigns, a booking it shortens).
+
+    A row is keyed by its GPU and start, to the second: among pending and active bookings
+    no two of a GPU start together (they would overlap)."""
+
+    resource_class, model = ReservationResource, GpuReservation
+    special = frozenset({"starts_at", "ends_at", "purpose"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows = {}  # id(booking) -> its row number, for the bookings the sheet makes or changes
+
+    def run(self, sheet):
+        super().run(sheet)
+        errors = self.check_bookings()
+        if errors:
+            self.report.errors.extend(errors)
+            self.report.errors.sort(key=lambda error: error["row"])
+
+    def locate(self, row):
+        dc_name, server_name, index, starts_at = (
+            row.get("Datacenter"), row.get("Server"), row.get(RULE_COLUMNS["gpu_id"]), row.get(STARTS))
+        if None in (dc_name, server_name, index, starts_at):
+            return None
+        server_key = (_l(dc_name), _l(server_name))
+        if server_key in self.plan.objects[Server]:
+            message = f"GPU {index} does not exist on server '{server_name}' in datacenter '{dc_name}'."
+        else:
+            message = f"Server '{server_name}' does not exist in datacenter '{dc_name}'."
+        gpu = self.parent(row, GPU, server_key + (index,), None, message,
+                          failed_too=server_key in self.plan.failed[Server])
+        return server_key + (index, starts_at), ({"gpu": gpu} if gpu else {})
+
+    def finish(self, row, obj, is_new):
+        changed = self.set_user(row, obj, "User", "user", active=True)
+        if is_new:
+            obj.starts_at = row.get(STARTS)
+            changed.add("starts_at")
+        ends_at = row.get(ENDS)
+        if ends_at is not None and (is_new or obj.ends_at.replace(microsecond=0) != ends_at):
+            obj.ends_at = ends_at
+            changed.add("ends_at")
+        if row.has("Purpose") and not same_value(obj.purpose, row.get("Purpose")):
+            obj.purpose = row.get("Purpose")
+            changed.add("purpose")
+        if row.get("Status") not in (None, *HOLDING_RESERVATION):
+            row.error("Status", STATUS_NOT_IMPORTED)
+        if not is_new and changed and obj.status != ReservationStatus.PENDING:
+            row.error(None, reservations.ONLY_PENDING)
+        elif changed & {"starts_at", "ends_at"} and ends_at is not None:
+            try:
+                reservations.check_window(obj.starts_at, obj.ends_at, self.plan.now)
+            except DomainError as exc:
+                self.rule_error(row, exc)
+        self.rows[id(obj)] = row.number
+        return changed
+
+    @staticmethod
+    def rule_error(row, exc):
+        field = exc.field or next(iter(exc.errors or {}), None)
+        row.error(RULE_COLUMNS.get(field), exc.message)
+
+    def check_bookings(self):
+        """The overlap and holder rules for every booking the sheet makes or changes, once
+        all rows are planned: against the bookings it leaves alone, then against its own
+        earlier rows."""
+        planned = {id(o.obj) for o in self.report.outcomes if o.outcome in ("created", "updated")}
+        by_gpu = defaultdict(list)
+        for booking in sorted(self.plan.objects[GpuReservation].values(), key=lambda r: r.starts_at):
+            by_gpu[id(booking.gpu)].append(booking)
+        errors = []
+        for booking in sorted((b for group in by_gpu.values() for b in group if id(b) in planned),
+                              key=lambda b: self.rows[id(b)]):
+            row = Row(self.resource.sheet, self.rows[id(booking)])
+            others = [other for other in by_gpu[id(booking.gpu)]
+                      if other is not booking and reservations.windows_overlap(booking, other)]
+            kept = next((other for other in others if id(other) not in planned), None)
+            gpu = booking.gpu
+            try:
+                reservations.refuse_booking(gpu.status, gpu.assigned_to_id, self.plan.planned_held_until(gpu),
+                                            kept, booking.user_id, booking.starts_at)
+            except DomainError as exc:
+                self.rule_error(row, exc)
+            else:
+                earlier = [self.rows[id(other)] for other in others
+                           if id(other) in planned and self.rows[id(other)] < row.number]
+                if earlier:
+                    row.error(STARTS, OVERLAPS_ROW.format(row=min(earlier)))
+            errors += row.errors
+        return errors
+
+
 IMPORTERS = {
     DatacenterResource: DatacenterImporter,
     ServerResource: ServerImporter,
     ContainerResource: ContainerImporter,
     ServiceResource: ServiceImporter,
     GPUResource: GPUImporter,
+    ReservationResource: ReservationImporter,
 }

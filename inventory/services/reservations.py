@@ -69,23 +69,38 @@ def overlapping(gpu_id, starts_at, ends_at):
     )
 
 
+def windows_overlap(first, second):
+    """Whether two reservations' windows overlap: ``overlapping`` for objects in memory."""
+    return first.starts_at < second.ends_at and first.ends_at > second.starts_at
+
+
 def check_bookable(gpu, user, starts_at, ends_at, *, ignore=None):
     """The GPU (locked by the caller) can be promised to ``user`` for the window, else Conflict."""
-    if gpu.status == GPUStatus.ERROR:
-        raise Conflict(GPU_IN_ERROR, field="gpu_id")
     clash = overlapping(gpu.pk, starts_at, ends_at).exclude(pk=ignore).select_related("user").first()
+    held_until = None
+    if gpu.assigned_to_id not in (None, user.pk):
+        held = GPUAssignment.objects.filter(gpu=gpu, released_at__isnull=True).first()
+        held_until = held.expires_at if held is not None else None
+    refuse_booking(gpu.status, gpu.assigned_to_id, held_until, clash, user.pk, starts_at)
+
+
+def refuse_booking(gpu_status, holder_id, held_until, clash, user_id, starts_at):
+    """The booking rules of §11.2 on what a caller found: the GPU's status, its holder and the
+    open assignment's ``held_until`` (None: no expiry), and ``clash``, a pending or active
+    reservation overlapping the window (or None). Raises the Conflict that refuses it.
+
+    The API and admin read these under the GPU's lock (``check_bookable``); the workbook
+    import from the state it plans to write."""
+    if gpu_status == GPUStatus.ERROR:
+        raise Conflict(GPU_IN_ERROR, field="gpu_id")
     if clash is not None:
         message = (f"The GPU is already reserved by {clash.user.display_name} from "
                    f"{json_value(clash.starts_at)} to {json_value(clash.ends_at)} (reservation {clash.pk}).")
         raise Conflict(message, errors={field: [message] for field in WINDOW_FIELDS})
-    holder_id = gpu.assigned_to_id
-    if holder_id is not None and holder_id != user.pk:
-        held = GPUAssignment.objects.filter(gpu=gpu, released_at__isnull=True).first()
-        until = held.expires_at if held is not None else None
-        if until is None or starts_at < until:
-            message = ("The GPU is held by another user " + ("with no expiry." if until is None else
-                       f"until {json_value(until)}."))
-            raise Conflict(message, errors={field: [message] for field in WINDOW_FIELDS})
+    if holder_id is not None and holder_id != user_id and (held_until is None or starts_at < held_until):
+        message = ("The GPU is held by another user " + ("with no expiry." if held_until is None else
+                   f"until {json_value(held_until)}."))
+        raise Conflict(message, errors={field: [message] for field in WINDOW_FIELDS})
 
 
 def _booked_user(values, by, *, is_admin, current=None):

@@ -2,6 +2,7 @@
 import io
 import re
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from audit.models import AuditLog
-from inventory.models import GPU, Container, Datacenter, GPUAssignment, PortMapping, Server, Service
+from inventory.models import GPU, Container, Datacenter, GPUAssignment, GpuReservation, PortMapping, Server, Service
 from inventory import workbook
 from inventory.workbook import XLSX_CONTENT_TYPE
 from tests.factories import (
@@ -43,16 +44,17 @@ def inventory_counts():
 
 # --- template ---------------------------------------------------------------------------
 
-def test_template_is_a_five_sheet_workbook_any_user_may_download(user_api, env):
+def test_template_is_a_workbook_of_every_sheet_any_user_may_download(user_api, env):
     response = user_api.get("/import-export/template")
     assert response.status_code == 200
     assert response["Content-Type"] == XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="import_template.xlsx"'
     book = read_xlsx(response.content)
-    assert list(book) == ["Datacenters", "Servers", "Containers", "Services", "GPUs"]
+    assert list(book) == ["Datacenters", "Servers", "Containers", "Services", "GPUs", "Reservations"]
     assert {title: rows[0] for title, rows in book.items()} == HEADERS
     assert book["Servers"][1][:4] == ["DC-Example", "web-01", "prod", "10.0.0.7"]
     assert book["Containers"][1][:4] == ["DC-Example", "web-01", "nginx-01", "alice"]
+    assert book["Reservations"][1][:4] == ["DC-Example", "web-01", 0, "alice"]
     assert all(len(rows) == 2 for rows in book.values())
 
 
@@ -62,12 +64,15 @@ def test_template_example_rows_import_cleanly(admin_api, env):
     assert response.status_code == 200, response.json()
     one = report(created=1)
     assert response.json() == {
-        "code": 0, "message": "Import finished: 5 created, 0 updated, 0 skipped.",
-        "data": empty_report(datacenters=one, servers=one, containers=one, services=one, gpus=one),
+        "code": 0, "message": "Import finished: 6 created, 0 updated, 0 skipped.",
+        "data": empty_report(datacenters=one, servers=one, containers=one, services=one, gpus=one, reservations=one),
     }
     container = Container.objects.get()
     assert (container.server.name, container.owner.username) == ("web-01", "admin")
     assert container.port_mappings.get().mapping_chain == "22 → 10.0.0.7:20022"
+    booking = GpuReservation.objects.get()
+    assert (booking.user.username, booking.status, booking.ends_at - booking.starts_at) == (
+        "admin", "pending", timedelta(hours=8))
 
 
 def test_template_needs_authentication(anon_api):
@@ -500,7 +505,7 @@ def test_export_all_with_ids_holds_those_servers_and_their_children(admin_api, f
 
 
 @pytest.mark.parametrize("params, errors", [
-    ({"type": "racks"}, {"type": ["Choose one of: all, datacenters, servers, containers, services, gpus."]}),
+    ({"type": "racks"}, {"type": ["Choose one of: all, datacenters, servers, containers, services, gpus, reservations."]}),
     ({"ids": "1,x"}, {"ids": ["Enter comma-separated positive integer ids, e.g. 1,2,3."]}),
     ({"ids": "0"}, {"ids": ["Enter comma-separated positive integer ids, e.g. 1,2,3."]}),
     ({"type": "servers", "status": "lost"}, {"status": ["Select a valid choice. lost is not one of the available choices."]}),

@@ -46,6 +46,7 @@ def test_import_data_writes_as_system_and_prints_a_summary(tmp_path, env):
         "containers         0 created       0 updated       0 skipped     0 errors",
         "services           0 created       0 updated       0 skipped     0 errors",
         "gpus               0 created       0 updated       0 skipped     0 errors",
+        "reservations       0 created       0 updated       0 skipped     0 errors",
         "Import finished: 2 created, 0 updated, 0 skipped.",
     ]
     assert err == ""
@@ -108,7 +109,7 @@ def test_export_data_writes_a_workbook_that_imports_back(tmp_path, env, normal_u
     ContainerFactory(server=server, name="c1", owner=normal_user)
     path = str(tmp_path / "out.xlsx")
     out, _ = run("export_data", path)
-    assert out == f"Exported 1 datacenters, 1 servers, 1 containers, 0 services, 0 gpus to {path}.\n"
+    assert out == f"Exported 1 datacenters, 1 servers, 1 containers, 0 services, 0 gpus, 0 reservations to {path}.\n"
     out, _ = run("export_data", str(tmp_path / "servers.xlsx"), "--type", "servers")
     assert list(read_xlsx((tmp_path / "servers.xlsx").read_bytes())) == ["Servers"]
     Container.objects.all().delete()

@@ -1,9 +1,13 @@
 """Round trip (API.md §7.4): export -> import into an empty inventory -> export again gives
 identical cells; re-importing into the source changes nothing."""
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditLog
-from inventory.models import GPU, Container, Datacenter, GPUAssignment, Server, Service
+from inventory.models import GPU, Container, Datacenter, GPUAssignment, GpuReservation, Server, Service
+from inventory.services.reservation_jobs import start_due_reservations
 from tests.factories import (
     ContainerFactory,
     DatacenterFactory,
@@ -37,8 +41,15 @@ def source_fleet(normal_user, other_user):
     ContainerFactory(server=gpu_box, name="trainer", owner=other_user, image=None)
     ServiceFactory(container=nginx, name="nginx-80", owner=normal_user, service_type=None, port=None, version="1.27",
                    status="unhealthy", health_check_url="http://10.0.0.7/health", sort_order=1)
-    GPUFactory(server=gpu_box, index=0, status="in_use", assigned_to=normal_user, gpu_usage=99.5, sort_order=2)
+    held = GPUFactory(server=gpu_box, index=0, status="in_use", assigned_to=normal_user, gpu_usage=99.5, sort_order=2)
     GPUFactory(server=gpu_box, index=1, status="error", description="fan broken")
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    GpuReservation.objects.create(gpu=held, user=normal_user, starts_at=hour - timedelta(hours=1),
+                                  ends_at=hour + timedelta(hours=3), status="active", purpose="=fine-tune")
+    GpuReservation.objects.create(gpu=held, user=normal_user, starts_at=hour + timedelta(days=1, minutes=30),
+                                  ends_at=hour + timedelta(days=2))
+    GpuReservation.objects.create(gpu=held, user=other_user, starts_at=hour + timedelta(days=3),
+                                  ends_at=hour + timedelta(days=4), status="cancelled")  # history: not exported
 
 
 def export_all(api):
@@ -48,6 +59,7 @@ def export_all(api):
 
 
 def delete_inventory():
+    GpuReservation.objects.all().delete()
     Service.objects.all().delete()
     Container.objects.all().delete()
     GPUAssignment.objects.all().delete()
@@ -65,7 +77,10 @@ def test_export_import_export_gives_identical_cells(admin_api, source_fleet):
     assert response.json()["data"] == {
         "dry_run": False, "datacenters": report(created=2), "servers": report(created=2),
         "containers": report(created=2), "services": report(created=1), "gpus": report(created=2),
+        "reservations": report(created=2),
     }
+    assert GpuReservation.objects.filter(status="pending").count() == 2  # booked; the jobs start them
+    start_due_reservations()
     again = export_all(admin_api)
     assert read_xlsx(again) == read_xlsx(first)
     assert GPU.objects.get(index=0).assignments.get().release_reason is None  # the assignee's record was opened
@@ -76,7 +91,7 @@ def test_reimporting_into_the_source_skips_every_row(admin_api, source_fleet):
     audit_before = AuditLog.objects.count()
     response = upload(admin_api, content, overwrite="true")
     assert response.status_code == 200
-    assert response.json()["message"] == "Import finished: 0 created, 0 updated, 9 skipped."
+    assert response.json()["message"] == "Import finished: 0 created, 0 updated, 11 skipped."
     assert response.json()["data"]["containers"] == report(skipped=2)
     assert AuditLog.objects.count() == audit_before
 
@@ -97,3 +112,10 @@ def test_export_cells_use_the_import_encodings(admin_api, source_fleet):
     assert (container["Owner"], container["Assigned User"]) == ("alice", "bob")
     gpu = dict(zip([h.rstrip("*") for h in book["GPUs"][0]], book["GPUs"][1]))
     assert (gpu["Status"], gpu["Assigned To"], gpu["GPU Usage (%)"]) == ("in_use", "alice", 99.5)
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    assert book["Reservations"] == [
+        ["Datacenter*", "Server*", "GPU Index*", "User*", "Starts At (UTC)*", "Ends At (UTC)*", "Purpose", "Status"],
+        ["dc-south", "gpu-01", 0, "alice", hour - timedelta(hours=1), hour + timedelta(hours=3), "=fine-tune", "active"],
+        ["dc-south", "gpu-01", 0, "alice", hour + timedelta(days=1, minutes=30), hour + timedelta(days=2), None,
+         "pending"],
+    ]

@@ -167,6 +167,6 @@ def test_timezone_aware_datetimes_are_refused_as_openpyxl_refused_them():
 
 
 def test_export_reads_two_queries_for_containers_and_one_per_other_sheet(awkward_fleet, django_assert_num_queries):
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         export_workbook(querysets_for_all())
     assert Datacenter.objects.count() == 3

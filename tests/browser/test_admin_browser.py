@@ -146,15 +146,18 @@ def test_import_a_workbook_through_preview_and_confirm(admin_page, ops_admin, tm
     page.locator('input[type="submit"][value="Check the file"]').click()
 
     expect(page.locator("#import-summary")).to_have_text("The file is valid. Nothing has been written yet.")
-    expect(page.locator("#import-counts tbody tr")).to_have_count(5)
+    expect(page.locator("#import-counts tbody tr")).to_have_count(6)
+    expect(page.locator("#import-counts tbody tr").nth(5).locator("td")).to_have_text(
+        ["Reservations", "1", "0", "0", "0"])
     expect(page.locator("#import-counts tbody tr").nth(1).locator("td")).to_have_text(["Servers", "1", "0", "0", "0"])
     assert not Server.objects.exists()  # the preview is a dry run
     screenshot(page, "preview")
     page.locator('input[type="submit"][value="Confirm import"]').click()
 
-    expect(page.locator(".messagelist .success")).to_contain_text("Import finished: 5 created, 0 updated, 0 skipped.")
+    expect(page.locator(".messagelist .success")).to_contain_text("Import finished: 6 created, 0 updated, 0 skipped.")
     server = Server.objects.get()
     assert (server.containers.count(), server.gpus.count()) == (1, 1)
+    assert server.gpus.get().reservations.get().user == ops_admin  # the example booking, for the importer
 
 
 def test_history_and_revert_a_change(admin_page):
