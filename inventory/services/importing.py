@@ -79,6 +79,19 @@ class SheetReport:
         setattr(self, outcome, getattr(self, outcome) + 1)
         self.outcomes.append(Outcome(row.number, outcome, obj, changes or {}))
 
+    def add_late_errors(self, errors):
+        """Errors found once the whole sheet was planned (a rule between rows): their rows are
+        errors, not counted as what they would have done, and every error stays in row order."""
+        if not errors:
+            return
+        failed = {error["row"] for error in errors}
+        for outcome in self.outcomes:
+            if outcome.row in failed:
+                setattr(self, outcome.outcome, getattr(self, outcome.outcome) - 1)
+        self.outcomes = [outcome for outcome in self.outcomes if outcome.row not in failed]
+        self.errors.extend(errors)
+        self.errors.sort(key=lambda error: error["row"])
+
     def as_dict(self):
         return {"created": self.created, "updated": self.updated, "skipped": self.skipped, "errors": self.errors}
 
@@ -673,12 +686,9 @@ class ContainerImporter(SheetImporter):
 
     def run(self, sheet):
         super().run(sheet)
-        clashes = self.addresses.clashes()
-        for number, message in clashes:
-            self.report.errors.append({"sheet": self.resource.sheet, "row": number, "column": "Port Mappings",
-                                       "message": message})
-        if clashes:
-            self.report.errors.sort(key=lambda error: error["row"])
+        self.report.add_late_errors([
+            {"sheet": self.resource.sheet, "row": number, "column": "Port Mappings", "message": message}
+            for number, message in self.addresses.clashes()])
 
     def locate(self, row):
         return self.locate_on_server(row, _l(row.get("Name")) if row.get("Name") is not None else None)
@@ -797,10 +807,7 @@ class ReservationImporter(SheetImporter):
 
     def run(self, sheet):
         super().run(sheet)
-        errors = self.check_bookings()
-        if errors:
-            self.report.errors.extend(errors)
-            self.report.errors.sort(key=lambda error: error["row"])
+        self.report.add_late_errors(self.check_bookings())
 
     def locate(self, row):
         dc_name, server_name, index, starts_at = (

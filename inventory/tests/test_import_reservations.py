@@ -77,6 +77,7 @@ def test_overlapping_rows_of_the_sheet_are_refused_and_nothing_is_written(admin_
     status, data = imported(admin_api, sheet(booking(0, 4), booking(8, 9), booking(3, 5, "bob")))
     assert status == 400
     assert errors_of(data) == [(4, "Starts At (UTC)", "Overlaps the reservation on row 2 of this sheet.")]
+    assert (data["reservations"]["created"], data["reservations"]["skipped"]) == (2, 0)  # the error row is not counted
     assert not GpuReservation.objects.exists()
 
 
@@ -235,7 +236,8 @@ def test_the_reservation_list_exports_its_rows_and_the_preview_shows_each_bookin
     changed = sheet(booking(0, 3, Purpose="a"), booking(2, 3, "bob"), booking(8, 9, "bob"))
     preview = client.post("/admin/inventory/workbook/", {"file": SimpleUploadedFile("b.xlsx", changed), "overwrite": "on"})
     [reservations] = preview.context["sheets"]
-    assert reservations["title"] == "Reservations"
+    counts = reservations["report"]
+    assert (reservations["title"], counts.created, counts.updated, len(counts.errors)) == ("Reservations", 1, 1, 1)
     assert [(row["number"], row["name"], row["outcome"], row["changes"], [e["message"] for e in row["errors"]])
             for row in reservations["rows"]] == [
         (2, f"AMS1 / gpu-01 / 0 / {at(0)}", "Updated", [("Ends At (UTC)", aware(2), aware(3))], []),

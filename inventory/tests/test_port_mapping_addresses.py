@@ -132,6 +132,8 @@ def test_import_refuses_two_rows_claiming_one_address(admin_user, holder):
     assert report.sheets["containers"].errors == [{
         "sheet": "Containers", "row": 3, "column": "Port Mappings",
         "message": "External address 203.0.113.10:7000/tcp is already used by container api-01 on web-01 (AMS1)."}]
+    counts = report.sheets["containers"]
+    assert (counts.created, [o.row for o in counts.outcomes]) == (1, [2])  # row 3 is an error, not a create
 
 
 def test_import_may_move_an_address_between_containers_it_rewrites(admin_user, holder):
