@@ -87,6 +87,25 @@ def api_as(db):
     return ApiClient
 
 
+def pytest_configure(config):
+    """With pytest-xdist (``-n 2``) each worker keeps its RQ queue in a Redis database of its
+    own, as it has a test database of its own: gw0 the one of RQ_REDIS_URL, gw1 the next."""
+    from django.conf import settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw") or getattr(settings, "TASK_BACKEND", None) != "rq":
+        return
+    from urllib.parse import urlsplit
+
+    index = int(worker[2:])
+    for queue in settings.RQ_QUEUES.values():
+        url = urlsplit(queue["URL"])
+        database = int(url.path.strip("/") or 0) + index
+        if database > 15:
+            raise pytest.UsageError(f"{worker} would use Redis database {database}: give RQ_REDIS_URL a lower one.")
+        queue["URL"] = url._replace(path=f"/{database}").geturl()
+
+
 @pytest.fixture(autouse=True)
 def _empty_job_queue():
     from tests.jobs import clear_job_queue
