@@ -259,12 +259,11 @@ class Plan:
         gpu = reservation.gpu
         return self.server_key(gpu.server) + (gpu.index, reservation.starts_at.replace(microsecond=0))
 
-    def planned_held_until(self, gpu):
-        """When the GPU's holder lets go once the import is written (None: no expiry): an
-        assignment the import opens has none."""
-        if any(changed is gpu for changed, _ in self.assignee_changes):
-            return None
-        return self.held_until.get(gpu.pk)
+    def planned_held_until(self):
+        """A function: when a GPU's holder lets go once the import is written (None: no
+        expiry; an assignment the import opens has none)."""
+        reassigned = {id(gpu) for gpu, _ in self.assignee_changes}
+        return lambda gpu: None if id(gpu) in reassigned else self.held_until.get(gpu.pk)
 
     # --- writing ---
 
@@ -323,8 +322,9 @@ class Plan:
         now_booked = {r.pk: booked_state(r) for r in GpuReservation.objects.filter(
             gpu_id__in=ids, status__in=HOLDING_RESERVATION)}
         checked_booked = {pk: state for pk, state in self.booked_state.items() if state[0] in gpus}
+        held_until = self.planned_held_until()
         unchanged = (now_booked == checked_booked and all(
-            now_gpus.get(pk) == (gpu.status, gpu.assigned_to_id) and now_held.get(pk) == self.planned_held_until(gpu)
+            now_gpus.get(pk) == (gpu.status, gpu.assigned_to_id) and now_held.get(pk) == held_until(gpu)
             for pk, gpu in gpus.items()))
         if not unchanged:
             raise IntegrityError(CONCURRENT_CHANGE)
@@ -861,6 +861,7 @@ class ReservationImporter(SheetImporter):
         for booking in sorted(self.plan.objects[GpuReservation].values(), key=lambda r: r.starts_at):
             by_gpu[id(booking.gpu)].append(booking)
         errors = []
+        held_until = self.plan.planned_held_until()
         for booking in sorted((b for group in by_gpu.values() for b in group if id(b) in planned),
                               key=lambda b: self.rows[id(b)]):
             row = Row(self.resource.sheet, self.rows[id(booking)])
@@ -869,7 +870,7 @@ class ReservationImporter(SheetImporter):
             kept = next((other for other in others if id(other) not in planned), None)
             gpu = booking.gpu
             try:
-                reservations.refuse_booking(gpu.status, gpu.assigned_to_id, self.plan.planned_held_until(gpu),
+                reservations.refuse_booking(gpu.status, gpu.assigned_to_id, held_until(gpu),
                                             kept, booking.user_id, booking.starts_at)
             except DomainError as exc:
                 self.rule_error(row, exc)
