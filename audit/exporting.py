@@ -2,7 +2,7 @@
 import datetime
 import json
 
-from inventory.workbook import write_workbook
+from inventory.workbook import utc_cell, write_workbook
 
 from .recorder import ordered_changes
 
@@ -29,7 +29,7 @@ def export_rows(queryset):
     for values in queryset.values_list(*COLUMNS).iterator(chunk_size=2000):
         created_at, *middle, changes = values
         yield [
-            created_at.astimezone(datetime.timezone.utc).replace(tzinfo=None, microsecond=0),
+            utc_cell(created_at),
             *middle,
             json.dumps(ordered_changes(changes), ensure_ascii=False),
         ]

@@ -25,6 +25,7 @@ from .admin_actions import may_extend
 from .choices import HOLDING_RESERVATION, ReservationStatus
 from .models import GPU, Datacenter, GPUAssignment, GpuReservation, Server
 from .services.gpu_assignment import extend_gpu
+from .services.reservations import windows_overlap
 
 SLOT_HOURS = 6
 DAYS = 7
@@ -54,7 +55,7 @@ def _row(gpu, slots, bookings, hold, now):
     """One GPU's cells: each slot booked (the booking), held (the holder) or free (a link)."""
     cells = []
     for start, end in slots:
-        booking = next((b for b in bookings if b.starts_at < end and b.ends_at > start), None)
+        booking = next((b for b in bookings if windows_overlap(b.starts_at, b.ends_at, start, end)), None)
         held = hold is not None and start < (hold.expires_at or end) and end > now
         if booking is not None:
             cells.append({"kind": f"booked {booking.status}", "title": f"{booking.user.display_name}: "

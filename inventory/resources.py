@@ -34,8 +34,17 @@ from .choices import (
     ServiceStatus,
     ServiceType,
 )
-from .models import GPU, Container, Datacenter, GpuReservation, PortMapping, Server, Service, validate_port_mapping_count
-from .workbook import is_blank, restore_text
+from .models import (
+    GPU,
+    Container,
+    Datacenter,
+    GpuReservation,
+    PortMapping,
+    Server,
+    Service,
+    validate_port_mapping_count,
+)
+from .workbook import is_blank, restore_text, utc_cell
 
 INVALID_INTEGER = "A valid integer is required."
 INVALID_NUMBER = "A valid number is required."
@@ -267,9 +276,7 @@ class DateTimeWidget(ColumnCleaning, widgets.Widget):
             raise ValueError(INVALID_DATETIME) from None
 
     def render(self, value, obj=None, **kwargs):
-        if value is None:
-            return None
-        return value.astimezone(datetime.UTC).replace(tzinfo=None, microsecond=0)
+        return utc_cell(value)
 
 
 class PortMappingsWidget(ColumnCleaning, widgets.Widget):
@@ -636,8 +643,7 @@ class ReservationResource(SheetResource):
     def example_row(self, **overrides):
         """Tomorrow 09:00 to 17:00 UTC, by the importing user (``User``, else ``Owner``)."""
         start = (timezone.now() + datetime.timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
-        render = DateTimeWidget().render
-        window = {RESERVATION_STARTS: render(start), RESERVATION_ENDS: render(start + datetime.timedelta(hours=8))}
+        window = {RESERVATION_STARTS: utc_cell(start), RESERVATION_ENDS: utc_cell(start + datetime.timedelta(hours=8))}
         return super().example_row(**{"User": overrides.get("Owner"), **window, **overrides})
 
 

@@ -521,6 +521,11 @@ def _cell_xml(ref, value):
     raise TypeError(f"A workbook cell cannot hold {type(value).__name__} values.")
 
 
+def utc_cell(value):
+    """An aware datetime as a date cell holds it: naive UTC to the second (Excel has no time zones)."""
+    return None if value is None else value.astimezone(datetime.timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
 def xlsx_response(content, filename):
     """A workbook as a file download (the API's and the admin's exports)."""
     response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)

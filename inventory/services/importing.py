@@ -25,7 +25,17 @@ from itam.errors import DomainError, Invalid
 from itam.persistence import fold
 
 from ..choices import HOLDING_RESERVATION, ReservationStatus
-from ..models import GPU, Container, Datacenter, Environment, GPUAssignment, GpuReservation, PortMapping, Server, Service
+from ..models import (
+    GPU,
+    Container,
+    Datacenter,
+    Environment,
+    GPUAssignment,
+    GpuReservation,
+    PortMapping,
+    Server,
+    Service,
+)
 from ..resources import (
     RESERVATION_ENDS,
     RESERVATION_GPU,
@@ -866,7 +876,8 @@ class ReservationImporter(SheetImporter):
                               key=lambda b: self.rows[id(b)]):
             row = Row(self.resource.sheet, self.rows[id(booking)])
             others = [other for other in by_gpu[id(booking.gpu)]
-                      if other is not booking and reservations.windows_overlap(booking, other)]
+                      if other is not booking and reservations.windows_overlap(
+                          booking.starts_at, booking.ends_at, other.starts_at, other.ends_at)]
             kept = next((other for other in others if id(other) not in planned), None)
             gpu = booking.gpu
             try:

@@ -69,9 +69,9 @@ def overlapping(gpu_id, starts_at, ends_at):
     )
 
 
-def windows_overlap(first, second):
-    """Whether two reservations' windows overlap: ``overlapping`` for objects in memory."""
-    return first.starts_at < second.ends_at and first.ends_at > second.starts_at
+def windows_overlap(starts_at, ends_at, other_starts_at, other_ends_at):
+    """Whether ``[starts_at, ends_at)`` and the other window overlap: ``overlapping`` in memory."""
+    return starts_at < other_ends_at and ends_at > other_starts_at
 
 
 def check_bookable(gpu, user, starts_at, ends_at, *, ignore=None):
